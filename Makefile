@@ -1,0 +1,37 @@
+# anju — two commands: `make demo` and `make test`. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export ANJU_TEST_DATA_DIR ?= $(CURDIR)/var/test
+
+.PHONY: setup demo test lint check-migrations bench messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/anju demo --data-dir var/demo
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+check-migrations: setup
+	ANJU_DATA_DIR=$(ANJU_TEST_DATA_DIR) $(BIN)/anju manage makemigrations --check --dry-run
+
+test: lint check-migrations
+	ANJU_DATA_DIR=$(ANJU_TEST_DATA_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/divisions_load.py
+
+messages: setup
+	cd src/anju && ../../$(BIN)/anju manage makemessages -l en --no-obsolete && ../../$(BIN)/anju manage compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""Roles and their permissions. A permission is a dotted action; a role is a fixed set of them.
+
+The three IT roles (系统管理员, 安全管理员, 审计管理员) share no permission with each other or with
+business roles (三员分立): see tests/accounts/test_roles.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from anju.divisions.models import Level
+
+
+class Perm:
+    """Permission codes and their Chinese labels. Later modules add theirs here."""
+
+    DIVISIONS_VIEW = "divisions.view"
+    DIVISIONS_LOAD = "divisions.load"
+    USERS_VIEW = "accounts.user.view"
+    USERS_MANAGE = "accounts.user.manage"
+    SECURITY_MANAGE = "accounts.security.manage"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_VERIFY = "audit.verify"
+    AUDIT_PURGE = "audit.purge"
+    JOBS_VIEW_ALL = "jobs.view_all"
+    TOKENS_OWN = "accounts.token.own"
+
+    LABELS = {
+        DIVISIONS_VIEW: _("查看行政区划"),
+        DIVISIONS_LOAD: _("导入行政区划"),
+        USERS_VIEW: _("查看账号"),
+        USERS_MANAGE: _("管理账号"),
+        SECURITY_MANAGE: _("安全策略、解锁与双因素重置"),
+        AUDIT_VIEW: _("查看审计日志"),
+        AUDIT_EXPORT: _("导出审计日志"),
+        AUDIT_VERIFY: _("校验审计日志"),
+        AUDIT_PURGE: _("按保存期清理审计日志"),
+        JOBS_VIEW_ALL: _("查看辖区内全部后台任务"),
+        TOKENS_OWN: _("管理自己的 API 令牌"),
+    }
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: str
+    levels: tuple[int, ...]  # division levels a user of this role may be scoped to
+    perms: frozenset[str]
+    totp_required: bool = False
+    it_role: bool = False
+    description: str = ""
+
+
+_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN})
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in [
+        Role("city_admin", _("市级管理员"), (Level.CITY,), _BUSINESS_BASE | {Perm.JOBS_VIEW_ALL}, totp_required=True,
+             description=_("设定政策版本与指南、审批、查看全市")),
+        Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE, description=_("市级日常经办")),
+        Role("county_reviewer", _("县级审核"), (Level.COUNTY,), _BUSINESS_BASE, description=_("审核本县变更与批次")),
+        Role("county_clerk", _("县级经办"), (Level.COUNTY,), _BUSINESS_BASE, description=_("导入名册、发起批次、填报项目进度")),
+        Role("township_clerk", _("乡镇经办"), (Level.TOWNSHIP,), _BUSINESS_BASE, description=_("录入并提出本乡镇变更、公示")),
+        Role("finance", _("财务"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE, description=_("查看资金与发放")),
+        Role("auditor", _("审计"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE, description=_("查账、追溯每一笔资金")),
+        Role("leader", _("领导(只读)"), (Level.CITY, Level.COUNTY, Level.TOWNSHIP), _BUSINESS_BASE, description=_("查看看板与通报")),
+        Role("sysadmin", _("系统管理员"), (Level.PROVINCE, Level.CITY, Level.COUNTY),
+             frozenset({Perm.DIVISIONS_VIEW, Perm.DIVISIONS_LOAD, Perm.USERS_VIEW, Perm.USERS_MANAGE, Perm.JOBS_VIEW_ALL}),
+             totp_required=True, it_role=True, description=_("账号开设与系统维护")),
+        Role("secadmin", _("安全管理员"), (Level.PROVINCE, Level.CITY, Level.COUNTY),
+             frozenset({Perm.SECURITY_MANAGE}), totp_required=True, it_role=True,
+             description=_("安全策略、账号解锁、双因素重置")),
+        Role("auditadmin", _("审计管理员"), (Level.PROVINCE, Level.CITY, Level.COUNTY),
+             frozenset({Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT, Perm.AUDIT_VERIFY, Perm.AUDIT_PURGE}),
+             totp_required=True, it_role=True, description=_("查看、导出、校验审计日志")),
+    ]
+}
+
+ROLE_CHOICES = [(r.code, r.name) for r in ROLES.values()]
+IT_ROLES = frozenset(code for code, r in ROLES.items() if r.it_role)
+
+
+def role_by_code_or_name(value: str) -> Role | None:
+    """Find a role by its code (county_clerk) or its Chinese name (县级经办)."""
+    value = (value or "").strip()
+    if value in ROLES:
+        return ROLES[value]
+    with translation.override("zh-hans"):
+        for role in ROLES.values():
+            name = str(role.name)
+            if value in (name, name.split("(")[0]):
+                return role
+    return None

@@ -1,0 +1,79 @@
+"""The API root: /api/v1/, one router per app, one error shape {"code","message","detail"}."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from anju.core.api_base import AUTH
+from anju.core.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="anju API",
+    version="1",
+    description="安居 — 移民后期扶持与易地搬迁后续扶持管理信息系统 API。认证：`Authorization: Bearer <令牌>`（在“API 令牌”页创建）或浏览器会话。",
+    urls_namespace="api",
+    auth=AUTH,
+    docs_decorator=login_required,
+)
+
+
+def _error(request, status: int, code: str, message, detail=None):
+    return api.create_response(request, {"code": code, "message": str(message), "detail": detail}, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request, exc: ApplicationError):
+    return _error(request, exc.status, exc.code, exc.message, exc.detail)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    detail = [
+        {"loc": [str(x) for x in e.get("loc", [])], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in exc.errors
+    ]
+    fields = "、".join(".".join(d["loc"][1:] or d["loc"]) for d in detail)
+    return _error(request, 422, "invalid", _("输入有误：%(fields)s") % {"fields": fields}, detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _error(request, 401, "unauthenticated", _("未登录或令牌无效"))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", _("对象不存在或不在您的管辖范围内"))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", exc.message)
+
+
+@api.exception_handler(Exception)
+def _internal_error(request, exc):
+    logger.exception("API error")
+    return _error(request, 500, "internal", _("服务器内部错误，已记录"))
+
+
+def _mount() -> None:
+    from anju.accounts.api import router as accounts_router
+    from anju.core.api import router as core_router
+    from anju.divisions.api import router as divisions_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/divisions", divisions_router)
+    api.add_router("/", core_router)
+
+
+_mount()

@@ -1,0 +1,29 @@
+"""Jurisdiction and permission checks shared by every app's selectors and access_* functions."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from anju.core.exceptions import AuthenticationRequired, PermissionDenied
+
+
+def require_perm(actor, perm: str) -> None:
+    """Raise unless `actor` is a logged-in, active user whose role grants `perm`."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise AuthenticationRequired()
+    if not actor.can(perm):
+        raise PermissionDenied()
+
+
+def prefix_for(actor, kind: str = "view") -> str:
+    """The division-code prefix an actor may read (`view`) or write (`entry`)."""
+    return actor.entry_prefix if kind == "entry" else actor.view_prefix
+
+
+def in_scope(actor, division_code: str | None, kind: str = "view") -> bool:
+    return bool(division_code) and division_code.startswith(prefix_for(actor, kind))
+
+
+def scope_filter(qs: QuerySet, actor, *, field: str = "division_code", kind: str = "view") -> QuerySet:
+    """Limit a queryset to rows whose `field` (a 12-digit division code) lies in the actor's scope."""
+    return qs.filter(**{f"{field}__startswith": prefix_for(actor, kind)})

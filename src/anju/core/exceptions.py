@@ -1,0 +1,55 @@
+"""The one exception hierarchy: every domain error carries a stable code and a Chinese message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationError(Exception):
+    """Base of every error a user may see. Rendered as {"code","message","detail"} by the API."""
+
+    code = "error"
+    status = 400
+    default_message = _("操作失败")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, detail: Any = None):
+        self.message = str(message if message is not None else self.default_message)
+        if code:
+            self.code = code
+        self.detail = detail
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "detail": self.detail}
+
+
+class ValidationFailed(ApplicationError):
+    code = "invalid"
+    status = 422
+    default_message = _("输入有误")
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+    status = 404
+    default_message = _("对象不存在或不在您的管辖范围内")
+
+
+class PermissionDenied(ApplicationError):
+    code = "forbidden"
+    status = 403
+    default_message = _("您的角色无权执行此操作")
+
+
+class AuthenticationRequired(ApplicationError):
+    code = "unauthenticated"
+    status = 401
+    default_message = _("请先登录")
+
+
+class Conflict(ApplicationError):
+    code = "conflict"
+    status = 409
+    default_message = _("与当前状态冲突")

@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from anju.divisions.models import Level
+
+
+class DivisionFilterForm(forms.Form):
+    q = forms.CharField(label=_("名称或代码"), required=False)
+    level = forms.TypedChoiceField(label=_("级别"), required=False, coerce=int, empty_value=None,
+                                   choices=[("", _("全部"))] + list(Level.choices))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DivisionUploadForm(forms.Form):
+    files = forms.FileField(
+        label=_("区划文件"), widget=MultipleFileInput(attrs={"multiple": True, "accept": ".csv"}),
+        help_text=_("选择 provinces.csv、cities.csv、areas.csv、streets.csv、villages.csv 中的一个或多个（UTF-8 编码）"),
+    )
+    root = forms.CharField(label=_("只导入此区划及其下级"), required=False, max_length=12,
+                           help_text=_("例如 4205；留空则导入全部"))
+
+    def clean_files(self):
+        files = self.files.getlist("files")
+        names = {"provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv"}
+        bad = [f.name for f in files if f.name not in names]
+        if bad:
+            raise forms.ValidationError(_("不认识的文件名：%(names)s") % {"names": "、".join(bad)})
+        return files

@@ -1,0 +1,15 @@
+"""Project URL map: the web shell, each app's pages, and the API."""
+
+from django.urls import include, path
+
+from anju.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("divisions/", include("anju.divisions.urls")),
+    path("accounts/", include("anju.accounts.urls")),
+    path("audit/", include("anju.core.urls_audit")),
+    path("jobs/", include("anju.core.urls_jobs")),
+    path("", include("anju.web.urls")),
+]

@@ -1,0 +1,47 @@
+"""The module menu. Each module that exists registers its entries here; the shell shows what the user may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from anju.accounts.roles import Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    url_name: str
+    perm: str | None  # None: every signed-in user
+    section: object
+    icon: str = ""
+
+
+NAV: list[NavItem] = [
+    NavItem(_("首页"), "web:home", None, _("工作台"), "home"),
+    NavItem(_("行政区划"), "divisions:list", Perm.DIVISIONS_VIEW, _("基础数据"), "tree"),
+    NavItem(_("后台任务"), "jobs:list", None, _("基础数据"), "clock"),
+    NavItem(_("账号管理"), "accounts:users", Perm.USERS_VIEW, _("系统管理"), "users"),
+    NavItem(_("导入区划"), "divisions:load", Perm.DIVISIONS_LOAD, _("系统管理"), "upload"),
+    NavItem(_("安全策略"), "accounts:security", Perm.SECURITY_MANAGE, _("安全管理"), "shield"),
+    NavItem(_("账号解锁与双因素"), "accounts:security_users", Perm.SECURITY_MANAGE, _("安全管理"), "key"),
+    NavItem(_("审计日志"), "audit:list", Perm.AUDIT_VIEW, _("安全审计"), "log"),
+    NavItem(_("我的账号"), "accounts:me", None, _("个人"), "user"),
+    NavItem(_("API 令牌"), "accounts:tokens", Perm.TOKENS_OWN, _("个人"), "key"),
+    NavItem(_("API 文档"), "api:openapi-view", None, _("个人"), "doc"),
+]
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    """Menu sections with the items this user's role allows, marking the active one."""
+    sections: dict[str, dict] = {}
+    for item in NAV:
+        if item.perm and not user.can(item.perm):
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        section = sections.setdefault(str(item.section), {"title": item.section, "items": []})
+        section["items"].append({"label": item.label, "url": url, "active": active, "icon": item.icon})
+    return list(sections.values())
