@@ -18,7 +18,7 @@ def data_dir() -> Path:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
         path = base / "anju"
     path = path.resolve()
-    for sub in ("", "keys", "uploads", "generated", "cache"):
+    for sub in ("", "keys", "uploads", "generated", "cache", "static"):
         (path / sub).mkdir(parents=True, exist_ok=True)
     os.chmod(path / "keys", 0o700)
     return path
