@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-DEMO_PASSWORD = "Demo@2026anju"
+DEMO_PASSWORD = "Demo@2026anju"  # noqa: S105 (printed demo credential, demo database only)
 CITY = ("429900000000", "清江市")
 PROVINCE = ("420000000000", "湖北省")
 COUNTIES = [

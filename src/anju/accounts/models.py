@@ -75,6 +75,9 @@ class SecurityPolicy(models.Model):
     class Meta:
         verbose_name = _("安全策略")
 
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
     @classmethod
     def defaults(cls) -> dict:
         return {

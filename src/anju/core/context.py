@@ -13,7 +13,7 @@ class RequestMeta:
     channel: str = "web"  # web | api | cli | job
 
 
-_current: contextvars.ContextVar[RequestMeta] = contextvars.ContextVar("anju_request_meta", default=RequestMeta(channel="cli"))
+_current: contextvars.ContextVar[RequestMeta] = contextvars.ContextVar("anju_request_meta", default=RequestMeta(channel="cli"))  # noqa: B039 (frozen)
 
 
 def client_ip(request) -> str:

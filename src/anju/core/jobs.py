@@ -64,7 +64,7 @@ def _cache_key(job_id) -> str:
 
 class _Reporter:
     def __init__(self, job: Job, extra: Progress | None):
-        self.job, self.extra, self.last = job, extra, 0.0
+        self.job, self.forward, self.last = job, extra, 0.0
 
     def __call__(self, percent: int, message: str = "") -> None:
         percent = max(0, min(100, int(percent)))
@@ -73,8 +73,8 @@ class _Reporter:
         if now - self.last > 0.3 or percent >= 100:
             cache.set(_cache_key(self.job.pk), (percent, self.job.message), 24 * 3600)
             self.last = now
-        if self.extra:
-            self.extra(percent, self.job.message)
+        if self.forward:
+            self.forward(percent, self.job.message)
 
 
 def job_submit(*, actor, kind: str, params: dict[str, Any] | None = None, title: str = "", division_code: str = "") -> Job:

@@ -61,6 +61,9 @@ class AuditCheckpoint(models.Model):
     class Meta:
         ordering = ["-through_seq"]
 
+    def __str__(self) -> str:
+        return f"checkpoint through seq {self.through_seq}"
+
 
 class Job(models.Model):
     """A long-running piece of work, with progress the web page and the CLI both show."""

@@ -232,7 +232,8 @@ def _existing(rows: list[Row]) -> dict[str, tuple[str, int, str | None]]:
     prefixes = {r[0][:2] for r in rows}
     existing: dict[str, tuple[str, int, str | None]] = {}
     for p in prefixes:
-        for code, name, level, parent in Division.objects.filter(code__startswith=p).values_list("code", "name", "level", "parent_id").iterator(chunk_size=20000):
+        rows_in_db = Division.objects.filter(code__startswith=p).values_list("code", "name", "level", "parent_id")
+        for code, name, level, parent in rows_in_db.iterator(chunk_size=20000):
             existing[code] = (name, level, parent)
     return existing
 

@@ -15,7 +15,7 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'audit events are append-only';
   END IF;
-  IF OLD.seq IS NOT NULL OR OLD.id <> NEW.id OR (%(changed)s) THEN
+  IF OLD.seq IS NOT NULL OR OLD.id <> NEW.id OR ({changed}) THEN
     RAISE EXCEPTION 'audit events are append-only';
   END IF;
   RETURN NEW;
@@ -28,7 +28,7 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER anju_checkpoint_guard BEFORE UPDATE OR DELETE ON core_auditcheckpoint
   FOR EACH ROW EXECUTE FUNCTION anju_checkpoint_guard();
-""" % {"changed": " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in CONTENT)}
+""".format(changed=" OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in CONTENT))
 
 PG_DROP = """
 DROP TRIGGER IF EXISTS anju_audit_guard ON core_auditevent;
