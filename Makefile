@@ -31,7 +31,7 @@ bench: setup
 	$(BIN)/python bench/divisions_load.py
 
 messages: setup
-	cd src/anju && ../../$(BIN)/anju manage makemessages -l en --no-obsolete && ../../$(BIN)/anju manage compilemessages -l en
+	cd src/anju && ../../$(BIN)/anju manage makemessages -l en --no-obsolete --no-wrap --ignore='migrations/*' && ../../$(BIN)/anju manage compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

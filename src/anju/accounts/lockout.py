@@ -31,5 +31,8 @@ def locked_message() -> str:
 def lockout_response(request, original_response=None, credentials=None):
     from anju.web.forms import LoginForm
 
-    form = LoginForm(request, data=request.POST or None)
-    return render(request, "web/login.html", {"form": form, "locked_error": locked_message()}, status=403)
+    # Unbound on purpose: a form bound to the POST would authenticate again while rendering its errors,
+    # counting a second failure and auditing a second failed login and lockout for one attempt.
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")})
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    return render(request, "web/login.html", {"form": form, "locked_error": locked_message(), "next": next_url}, status=403)

@@ -1,7 +1,8 @@
 """Roles and their permissions. A permission is a dotted action; a role is a fixed set of them.
 
-The three IT roles (系统管理员, 安全管理员, 审计管理员) share no permission with each other or with
-business roles (三员分立): see tests/accounts/test_roles.py.
+The three IT roles (系统管理员, 安全管理员, 审计管理员) share no permission with each other, and with
+business roles only the platform reads divisions.view and jobs.view_all (三员分立); IT roles get no
+API tokens, so their second factor cannot be bypassed: see tests/accounts/test_roles.py.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from anju.core.exceptions import NotFound
 
 def user_list(*, actor: User, q: str = "", role: str = "", active: bool | None = None, division: str = "") -> QuerySet[User]:
     require_perm(actor, Perm.USERS_VIEW)
-    qs = scope_filter(User.objects.select_related("entry_scope", "view_scope"), actor, field="entry_scope_id")
+    qs = scope_filter(User.objects.select_related("entry_scope", "view_scope"), actor, field="entry_scope__code")
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     if role:
@@ -20,7 +20,7 @@ def user_list(*, actor: User, q: str = "", role: str = "", active: bool | None =
     if active is not None:
         qs = qs.filter(is_active=active)
     if division:
-        qs = qs.filter(entry_scope_id__startswith=division)
+        qs = qs.filter(entry_scope__code__startswith=division)
     return qs.order_by("entry_scope_id", "username")
 
 
@@ -38,7 +38,7 @@ def access_user(actor: User, user_id: int, *, perm: str = Perm.USERS_VIEW) -> Us
 def security_user_list(*, actor: User, q: str = "", locked_only: bool = False) -> QuerySet[User]:
     """Accounts for the 安全管理员's unlock / TOTP-reset page."""
     require_perm(actor, Perm.SECURITY_MANAGE)
-    qs = scope_filter(User.objects.select_related("entry_scope"), actor, field="entry_scope_id")
+    qs = scope_filter(User.objects.select_related("entry_scope"), actor, field="entry_scope__code")
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     if locked_only:

@@ -190,7 +190,7 @@ def operator_set_password(*, user: User, password: str) -> None:
         user.set_password(password)
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "password_changed_at"])
-        audit_record(actor=None, username="(cli)", action="accounts.user.password_reset", object_type="user",
+        audit_record(actor=None, action="accounts.user.password_reset", object_type="user",
                      object_id=user.pk, division_code=user.entry_scope_id)
 
 

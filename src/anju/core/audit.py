@@ -60,7 +60,7 @@ def audit_record(
     event = AuditEvent.objects.create(
         occurred_at=timezone.now(),
         actor=actor if is_user else None,
-        actor_username=(actor.get_username() if is_user else (username or ""))[:150],
+        actor_username=(actor.get_username() if is_user else (username or _system_name(meta.channel)))[:150],
         actor_role=getattr(actor, "role", "") if is_user else "",
         ip=meta.ip,
         channel=meta.channel,
@@ -73,8 +73,14 @@ def audit_record(
         after=_json_safe(after),
         message=str(message)[:500],
     )
-    transaction.on_commit(_seal_quietly)
+    if not any(entry[1] is _seal_quietly for entry in connection.run_on_commit):
+        transaction.on_commit(_seal_quietly)  # once per transaction, however many events it writes
     return event
+
+
+def _system_name(channel: str) -> str:
+    """Who acted when no user did: the server operator at the CLI, or a job without an owner."""
+    return f"({channel})" if channel in ("cli", "job") else ""
 
 
 def _seal_quietly() -> None:

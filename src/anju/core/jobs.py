@@ -104,7 +104,7 @@ def job_create_inline(*, actor, kind: str, params: dict[str, Any] | None = None,
     with transaction.atomic():
         job = Job.objects.create(kind=kind, title=title or str(spec.title), params=params or {}, created_by=actor,
                                  division_code=division_code or (actor.view_scope_id if actor else ""))
-        audit_record(actor=actor, username="(cli)", action="jobs.job.submitted", object_type="job", object_id=job.pk,
+        audit_record(actor=actor, action="jobs.job.submitted", object_type="job", object_id=job.pk,
                      division_code=job.division_code, after={"kind": kind, "params": job.params, "inline": True})
     return job
 
@@ -133,7 +133,7 @@ def job_execute(job_id, *, progress: Progress | None = None) -> Job:
     job.save(update_fields=["state", "result", "error", "progress", "message", "result_file", "finished_at"])
     cache.set(_cache_key(job.pk), (job.progress, job.message), 24 * 3600)
     with transaction.atomic():
-        audit_record(actor=job.created_by, username="(cli)", action="jobs.job.finished", object_type="job", object_id=job.pk,
+        audit_record(actor=job.created_by, action="jobs.job.finished", object_type="job", object_id=job.pk,
                      division_code=job.division_code, outcome="success" if job.state == Job.State.SUCCEEDED else "failure",
                      after={"kind": job.kind, "state": job.state, "error": job.error})
     return job

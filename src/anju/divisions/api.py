@@ -1,7 +1,7 @@
 """Division endpoints: list/search in scope, one division with ancestors, children with counts."""
 
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from anju.core.api_base import ERRORS
@@ -35,7 +35,8 @@ class ChildOut(Schema):
 
 class DivisionDetailOut(DivisionOut):
     ancestors: list[DivisionOut]
-    children: list[ChildOut]
+    # Read from `child_rows`: `children` on a Division is the reverse relation of `parent`.
+    children: list[ChildOut] = Field(..., alias="child_rows")
 
 
 @router.get("", response={200: list[DivisionOut], **ERRORS}, summary="区划列表（本辖区）")
@@ -56,7 +57,7 @@ def _children(request, division):
 def get_division(request, code: str):
     division = access_division(request.auth, code)
     division.ancestors = division_ancestors(division)[:-1]
-    division.children = _children(request, division)
+    division.child_rows = _children(request, division)
     return division
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from anju.core.audit import audit_record
 from anju.core.exceptions import ValidationFailed
-from anju.divisions.codes import full_code
+from anju.divisions.codes import full_code, prefix_of
 from anju.divisions.models import PREFIX_LENGTH, Division, Level
 
 Progress = Callable[[int, str], None]
@@ -145,6 +145,10 @@ def parse_division_file(spec: FileSpec, data: bytes, errors: list[RowError]) -> 
             errors.append(RowError(spec.name, line_no, str(MSG_DUPLICATE % {"code": code, "first": seen[code]})))
             continue
         seen[code] = line_no
+        if parent is not None and code.ljust(12, "0") == parent:
+            # NBS repeats a city without counties (东莞 4419) as county 441900 and a county without townships
+            # (金门 350527) as township 350527000; the 12-digit code is the parent's, so the parent stands for it.
+            continue
         rows.append((line_no, (code.ljust(12, "0"), name, int(spec.level), parent)))
     return rows
 
@@ -163,10 +167,9 @@ def read_division_files(contents: dict[str, bytes], *, root: str | None = None, 
     root_prefix = None
     if root:
         try:
-            full_code(root)
+            root_prefix = prefix_of(full_code(root))
         except ValueError:
             raise DivisionFileError(MSG_BAD_ROOT % {"root": root}) from None
-        root_prefix = root.strip()
     errors: list[RowError] = []
     parsed: list[tuple[FileSpec, list[tuple[int, Row]]]] = []
     specs = [s for s in FILE_SPECS if s.name in contents]
@@ -183,7 +186,7 @@ def read_division_files(contents: dict[str, bytes], *, root: str | None = None, 
     for spec, rows in parsed:
         for line, row in rows:
             if row[3] and row[3] not in known:
-                errors.append(RowError(spec.name, line, str(MSG_MISSING_PARENT % {"parent": row[3].rstrip("0") or row[3]})))
+                errors.append(RowError(spec.name, line, str(MSG_MISSING_PARENT % {"parent": prefix_of(row[3])})))
     if errors:
         first = str(errors[0])
         raise DivisionFileError(
