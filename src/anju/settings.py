@@ -58,8 +58,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "anju.core.middleware.RequestContextMiddleware",
     "anju.core.middleware.ApplicationErrorMiddleware",
-    "anju.accounts.middleware.LoginSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "anju.accounts.middleware.LoginSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
