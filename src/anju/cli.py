@@ -221,12 +221,14 @@ def audit_seal_cmd():
 def audit_purge_cmd():
     """按保存期（安全策略，默认 184 天）清理过期事件，留下签名检查点。"""
     from django.db import transaction
+    from django.utils import timezone
 
     from anju.core.audit import audit_purge
 
     with transaction.atomic():
         result = audit_purge(actor=None)
-    click.echo(f"已清理 {result.purged} 条 {result.cutoff:%Y-%m-%d %H:%M} 之前的事件（至序号 {result.through_seq}）。")
+    cutoff = timezone.localtime(result.cutoff)
+    click.echo(f"已清理 {result.purged} 条 {cutoff:%Y-%m-%d %H:%M} 之前的事件（至序号 {result.through_seq}）。")
 
 
 @main.command()

@@ -7,9 +7,9 @@ from uuid import UUID
 
 from django.http import FileResponse
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from anju.core.api_base import ERRORS
+from anju.core.api_base import ERRORS, Pagination
 from anju.core.jobs import access_job, job_list, job_result_file, job_submit
 from anju.core.selectors import audit_event_list
 from anju.core.views_jobs import job_payload
@@ -70,7 +70,7 @@ class JobOut(Schema):
 
 
 @router.get("/audit/events", response={200: list[AuditEventOut], **ERRORS}, summary="审计事件", tags=["audit"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_audit_events(request, filters: Query[AuditFilter]):
     return audit_event_list(actor=request.auth, **filters.as_kwargs())
 
@@ -92,7 +92,7 @@ def purge_audit(request):
 
 
 @router.get("/jobs", response={200: list[JobOut], **ERRORS}, summary="后台任务", tags=["jobs"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_jobs(request, state: str | None = Query(None, pattern="^(queued|running|succeeded|failed)$")):
     return [job_payload(j) for j in job_list(actor=request.auth, state=state or "")[:1000]]
 

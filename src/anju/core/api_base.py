@@ -3,7 +3,9 @@
 
 from typing import Any
 
-from ninja import Schema
+from django.conf import settings
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
 
 from anju.accounts.services import token_authenticate
@@ -15,7 +17,21 @@ class ErrorOut(Schema):
     detail: Any = None
 
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+MAX_PAGE_LIMIT = 1000
+MAX_PAGE_OFFSET = 10**9
+
+
+class Pagination(LimitOffsetPagination):
+    """limit/offset with upper bounds: an unbounded offset overflows the database's 64-bit OFFSET (a 500)."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=MAX_PAGE_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_PAGE_OFFSET)
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(max_limit=MAX_PAGE_LIMIT, **kwargs)
 
 
 class TokenAuth(HttpBearer):

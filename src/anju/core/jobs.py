@@ -127,8 +127,9 @@ def job_execute(job_id, *, progress: Progress | None = None) -> Job:
         job.state, job.error = Job.State.FAILED, str(MSG_INTERNAL)
         job.result = {"trace": traceback.format_exc(limit=5)[-2000:]}
     else:
+        if job.progress < 100 or not job.message:  # don't leave a finished job saying "开始" or a mid-way step
+            job.message = _("完成")
         job.state, job.result, job.progress = Job.State.SUCCEEDED, result, 100
-        job.message = job.message or _("完成")
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "result", "error", "progress", "message", "result_file", "finished_at"])
     cache.set(_cache_key(job.pk), (job.progress, job.message), 24 * 3600)

@@ -13,9 +13,12 @@ from anju.core.pagination import paginate
 
 def job_payload(job: Job) -> dict:
     percent, message = job_progress(job)
+    result = job.result
+    if isinstance(result, dict) and "trace" in result:  # an internal error's traceback is for the log, not the user
+        result = {k: v for k, v in result.items() if k != "trace"}
     return {
         "id": str(job.pk), "kind": job.kind, "title": job.title, "state": job.state, "state_label": job.get_state_display(),
-        "progress": percent, "message": message, "error": job.error, "result": job.result,
+        "progress": percent, "message": message, "error": job.error, "result": result,
         "has_file": bool(job.result_file) and job.state == Job.State.SUCCEEDED,
         "created_at": job.created_at.isoformat(), "finished": job.is_finished,
     }
