@@ -14,8 +14,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """FileField.clean takes one file; the multiple widget hands over a list (Django docs' recipe)."""
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            super().clean(None, initial)  # raises "required"
+            return []
+        clean_one = super().clean
+        return [clean_one(f, initial) for f in files]
+
+
 class DivisionUploadForm(forms.Form):
-    files = forms.FileField(
+    files = MultipleFileField(
         label=_("区划文件"), widget=MultipleFileInput(attrs={"multiple": True, "accept": ".csv"}),
         help_text=_("选择 provinces.csv、cities.csv、areas.csv、streets.csv、villages.csv 中的一个或多个（UTF-8 编码）"),
     )
@@ -23,7 +35,7 @@ class DivisionUploadForm(forms.Form):
                            help_text=_("例如 4205；留空则导入全部"))
 
     def clean_files(self):
-        files = self.files.getlist("files")
+        files = self.cleaned_data["files"]
         names = {"provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv"}
         bad = [f.name for f in files if f.name not in names]
         if bad:

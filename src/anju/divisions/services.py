@@ -284,6 +284,8 @@ def _write_postgresql(new: list[Row], changed: list[Row]) -> None:
                 for row in new:
                     copy.write_row(row)
         if changed:
+            # A caller's outer transaction may already hold the table from an earlier load (ON COMMIT DROP).
+            raw.execute("DROP TABLE IF EXISTS anju_division_changes")
             raw.execute("CREATE TEMP TABLE anju_division_changes (code varchar(12), name varchar(100), level smallint, parent_id varchar(12)) ON COMMIT DROP")
             with raw.copy("COPY anju_division_changes (code, name, level, parent_id) FROM STDIN") as copy:
                 for row in changed:
