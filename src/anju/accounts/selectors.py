@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from anju.accounts.models import APIToken, User
 from anju.accounts.roles import Perm
-from anju.core.access import in_scope, require_perm, scope_filter
+from anju.core.access import code_prefix_q, in_scope, require_perm, scope_filter
 from anju.core.exceptions import NotFound
 
 
@@ -20,7 +20,7 @@ def user_list(*, actor: User, q: str = "", role: str = "", active: bool | None =
     if active is not None:
         qs = qs.filter(is_active=active)
     if division:
-        qs = qs.filter(entry_scope__code__startswith=division)
+        qs = qs.filter(code_prefix_q("entry_scope_id", division))
     return qs.order_by("entry_scope_id", "username")
 
 

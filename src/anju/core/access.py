@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from anju.core.exceptions import AuthenticationRequired, PermissionDenied
 
@@ -24,6 +24,15 @@ def in_scope(actor, division_code: str | None, kind: str = "view") -> bool:
     return bool(division_code) and division_code.startswith(prefix_for(actor, kind))
 
 
+def code_prefix_q(field: str, prefix: str) -> Q:
+    """Rows whose digit-string `field` starts with `prefix`, as a range both databases answer from a btree index.
+
+    `LIKE 'p%'` cannot use a plain index on SQLite (LIKE is case-insensitive there); codes are ASCII digits,
+    so "starts with p" is exactly p <= code < p + ':' (':' sorts right after '9').
+    """
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + ":"})
+
+
 def scope_filter(qs: QuerySet, actor, *, field: str = "division_code", kind: str = "view") -> QuerySet:
     """Limit a queryset to rows whose `field` (a 12-digit division code) lies in the actor's scope."""
-    return qs.filter(**{f"{field}__startswith": prefix_for(actor, kind)})
+    return qs.filter(code_prefix_q(field, prefix_for(actor, kind)))

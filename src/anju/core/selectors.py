@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from anju.accounts.roles import Perm
-from anju.core.access import prefix_for, require_perm
+from anju.core.access import code_prefix_q, prefix_for, require_perm
 from anju.core.models import AuditEvent
 
 
@@ -25,7 +25,7 @@ def audit_event_list(
     """Events in the actor's view scope, plus scope-less events (logins, system work), newest first."""
     require_perm(actor, Perm.AUDIT_VIEW)
     prefix = prefix_for(actor)
-    qs = AuditEvent.objects.filter(Q(division_code__startswith=prefix) | Q(division_code=""))
+    qs = AuditEvent.objects.filter(code_prefix_q("division_code", prefix) | Q(division_code=""))
     tz = timezone.get_current_timezone()
     if date_from:
         qs = qs.filter(occurred_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
@@ -36,7 +36,7 @@ def audit_event_list(
     if action:
         qs = qs.filter(action__startswith=action)
     if division:
-        qs = qs.filter(division_code__startswith=division)
+        qs = qs.filter(code_prefix_q("division_code", division))
     if outcome:
         qs = qs.filter(outcome=outcome)
     return qs.order_by("-id")

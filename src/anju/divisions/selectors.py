@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from anju.accounts.roles import Perm
-from anju.core.access import in_scope, prefix_for, require_perm
+from anju.core.access import code_prefix_q, in_scope, prefix_for, require_perm
 from anju.core.exceptions import NotFound
 from anju.divisions.codes import full_code
 from anju.divisions.models import PREFIX_LENGTH, Division, Level
@@ -14,7 +14,7 @@ from anju.divisions.models import PREFIX_LENGTH, Division, Level
 
 def division_list(*, actor, parent: str = "", level: int | None = None, q: str = "") -> QuerySet[Division]:
     require_perm(actor, Perm.DIVISIONS_VIEW)
-    qs = Division.objects.filter(code__startswith=prefix_for(actor))
+    qs = Division.objects.filter(code_prefix_q("code", prefix_for(actor)))
     if parent:
         qs = qs.filter(parent_id=parent)
     if level:
@@ -61,7 +61,7 @@ def division_children(*, actor, division: Division) -> list[dict]:
     child_len = PREFIX_LENGTH[Level(division.level + 1)]
     counts: dict[str, dict[int, int]] = {c.prefix: {} for c in children}
     rows = (
-        Division.objects.filter(code__startswith=division.prefix, level__gt=division.level + 1)
+        Division.objects.filter(code_prefix_q("code", division.prefix), level__gt=division.level + 1)
         .annotate(head=Substr("code", 1, child_len))
         .values("head", "level")
         .annotate(n=Count("code"))
@@ -75,7 +75,7 @@ def division_counts(*, actor, division: Division) -> dict[int, int]:
     """How many divisions of each level lie under `division` (itself excluded)."""
     require_perm(actor, Perm.DIVISIONS_VIEW)
     rows = (
-        Division.objects.filter(code__startswith=division.prefix, level__gt=division.level)
+        Division.objects.filter(code_prefix_q("code", division.prefix), level__gt=division.level)
         .values("level").annotate(n=Count("code"))
     )
     return {r["level"]: r["n"] for r in rows}

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anju.core.access import code_prefix_q
 from anju.core.audit import audit_record
 from anju.core.exceptions import ValidationFailed
 from anju.divisions.codes import full_code, prefix_of
@@ -235,7 +236,7 @@ def _existing(rows: list[Row]) -> dict[str, tuple[str, int, str | None]]:
     prefixes = {r[0][:2] for r in rows}
     existing: dict[str, tuple[str, int, str | None]] = {}
     for p in prefixes:
-        rows_in_db = Division.objects.filter(code__startswith=p).values_list("code", "name", "level", "parent_id")
+        rows_in_db = Division.objects.filter(code_prefix_q("code", p)).values_list("code", "name", "level", "parent_id")
         for code, name, level, parent in rows_in_db.iterator(chunk_size=20000):
             existing[code] = (name, level, parent)
     return existing
