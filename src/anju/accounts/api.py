@@ -4,11 +4,11 @@
 from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from anju.accounts import selectors, services
 from anju.accounts.roles import ROLES
-from anju.core.api_base import ERRORS
+from anju.core.api_base import ERRORS, Pagination
 from anju.core.exceptions import NotFound, ValidationFailed
 from anju.divisions.codes import full_code
 from anju.divisions.models import Division
@@ -97,7 +97,7 @@ def me(request):
 
 
 @router.get("/users", response={200: list[UserOut], **ERRORS}, summary="账号列表（本辖区）")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_users(request, filters: Query[UserFilter]):
     return selectors.user_list(actor=request.auth, q=filters.q or "", role=filters.role or "",
                                active=filters.active, division=filters.division or "")

@@ -2,9 +2,9 @@
 
 
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from anju.core.api_base import ERRORS
+from anju.core.api_base import ERRORS, Pagination
 from anju.divisions.selectors import access_division, division_ancestors, division_children, division_list
 
 router = Router(tags=["divisions"])
@@ -40,7 +40,7 @@ class DivisionDetailOut(DivisionOut):
 
 
 @router.get("", response={200: list[DivisionOut], **ERRORS}, summary="区划列表（本辖区）")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_divisions(request, filters: Query[DivisionFilter]):
     parent = ""
     if filters.parent:

@@ -182,8 +182,9 @@ def read_division_files(contents: dict[str, bytes], *, root: str | None = None, 
             progress(5 + 35 * (i + 1) // len(specs), _("已读取 %(file)s") % {"file": spec.name})
     known = {row[0] for _spec, rows in parsed for _line, row in rows}
     wanted_parents = {row[3] for _spec, rows in parsed for _line, row in rows if row[3] and row[3] not in known}
-    if wanted_parents:
-        known |= set(Division.objects.filter(code__in=wanted_parents).values_list("code", flat=True))
+    wanted = sorted(wanted_parents)
+    for i in range(0, len(wanted), 900):  # stay under SQLite's bound-parameter limit
+        known |= set(Division.objects.filter(code__in=wanted[i : i + 900]).values_list("code", flat=True))
     for spec, rows in parsed:
         for line, row in rows:
             if row[3] and row[3] not in known:
