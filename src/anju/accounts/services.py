@@ -19,7 +19,7 @@ from anju.accounts.passwords import MSG_SAME
 from anju.accounts.roles import IT_ROLES, ROLES, Perm, Role
 from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_diff, audit_record
-from anju.core.exceptions import Conflict, PermissionDenied, ValidationFailed
+from anju.core.exceptions import Conflict, PermissionDenied, ValidationFailed, join_list
 from anju.divisions.models import Division, Level
 
 MSG_USERNAME_TAKEN = _("用户名“%(username)s”已被使用")
@@ -52,7 +52,7 @@ def check_role_scope(role: Role, entry_scope: Division, view_scope: Division) ->
     if entry_scope.level not in role.levels:
         raise ValidationFailed(
             MSG_ROLE_LEVEL % {
-                "role": role.name, "levels": "、".join(str(Level(lv).label) for lv in role.levels),
+                "role": role.name, "levels": join_list(Level(lv).label for lv in role.levels),
                 "division": entry_scope.name, "level": Level(entry_scope.level).label,
             },
             detail={"field": "entry_scope"},

@@ -53,3 +53,8 @@ class Conflict(ApplicationError):
     code = "conflict"
     status = 409
     default_message = _("与当前状态冲突")
+
+
+def join_list(items) -> str:
+    """Join names the way the active language lists them (、 in Chinese, a comma in English)."""
+    return str(_("、")).join(str(i) for i in items)

@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 
-def mask_resident_id(value: str | None) -> str:
-    """Resident ID: first 3 and last 4 visible, e.g. 420***********1234."""
+def _mask(value: str | None, head: int, tail: int) -> str:
     if not value:
         return ""
-    if len(value) <= 7:
+    if len(value) <= head + tail:
         return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def mask_resident_id(value: str | None) -> str:
+    """Resident ID: first 3 and last 4 visible, e.g. 420***********1234."""
+    return _mask(value, 3, 4)
 
 
 def mask_bank_account(value: str | None) -> str:
     """Bank card: first 4 and last 4 visible."""
-    if not value:
-        return ""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return _mask(value, 4, 4)
 
 
 def mask_phone(value: str | None) -> str:
     """Phone: first 3 and last 4 visible."""
-    return mask_resident_id(value)
+    return _mask(value, 3, 4)
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

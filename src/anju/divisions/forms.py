@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anju.core.exceptions import join_list
 from anju.divisions.models import Level
 
 
@@ -39,5 +40,5 @@ class DivisionUploadForm(forms.Form):
         names = {"provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv"}
         bad = [f.name for f in files if f.name not in names]
         if bad:
-            raise forms.ValidationError(_("不认识的文件名：%(names)s") % {"names": "、".join(bad)})
+            raise forms.ValidationError(_("不认识的文件名：%(names)s") % {"names": join_list(bad)})
         return files

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from anju.core.access import code_prefix_q
 from anju.core.audit import audit_record
-from anju.core.exceptions import ValidationFailed
+from anju.core.exceptions import ValidationFailed, join_list
 from anju.divisions.codes import full_code, prefix_of
 from anju.divisions.models import PREFIX_LENGTH, Division, Level
 
@@ -113,7 +113,7 @@ def parse_division_file(spec: FileSpec, data: bytes, errors: list[RowError]) -> 
     header = [h.strip() for h in header]
     missing = [c for c in spec.columns if c not in header]
     if missing:
-        errors.append(RowError(spec.name, 1, str(MSG_MISSING_COLUMNS % {"columns": "、".join(missing)})))
+        errors.append(RowError(spec.name, 1, str(MSG_MISSING_COLUMNS % {"columns": join_list(missing)})))
         return []
     i_code, i_name = header.index("code"), header.index("name")
     i_parent = header.index(spec.parent_column) if spec.parent_column else None
