@@ -124,3 +124,27 @@ def shared_divisions() -> Path:
     if not path.is_dir():
         pytest.skip(f"real division data not found at {path}")
     return path
+
+
+@pytest.fixture
+def flushable_audit(transactional_db):
+    """Let the transactional test's flush empty the append-only audit tables.
+
+    PostgreSQL flushes with TRUNCATE, which row triggers ignore; SQLite deletes row by row, which the
+    append-only triggers refuse. On SQLite, drop the triggers, empty the tables and put the triggers back.
+    """
+    yield
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    guard = importlib.import_module("anju.core.migrations.0002_audit_guard")
+    with connection.cursor() as cursor:
+        for sql in guard.SQLITE_DROP:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM core_auditevent")
+        cursor.execute("DELETE FROM core_auditcheckpoint")
+        for sql in guard.SQLITE:
+            cursor.execute(sql)

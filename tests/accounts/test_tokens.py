@@ -194,3 +194,17 @@ def test_bearer_requests_skip_session_checks(clerk):
     _token, secret = token_create(actor=clerk, name="x", days=1)
     User.objects.filter(pk=clerk.pk).update(must_change_password=True)
     assert _bearer(secret).get("/api/v1/me").status_code == 200
+
+
+def test_token_stops_working_when_the_role_may_no_longer_hold_tokens(make_user, api_token):
+    """A token outlives a role change only while the new role may hold tokens (IT roles may not)."""
+    from django.test import Client
+
+    from anju.accounts.models import User
+
+    user = make_user("county_clerk", "429921")
+    secret = api_token(user)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/api/v1/me").status_code == 200
+    User.objects.filter(pk=user.pk).update(role="auditadmin")
+    assert client.get("/api/v1/me").status_code == 401

@@ -3,12 +3,12 @@
 
 from datetime import datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import selectors, services
 from anju.accounts.roles import ROLES
-from anju.core.api_base import ERRORS, Pagination
+from anju.core.api_base import ERRORS, Pagination, Text
 from anju.core.exceptions import NotFound, ValidationFailed
 from anju.divisions.codes import full_code
 from anju.divisions.models import Division
@@ -44,28 +44,28 @@ class MeOut(UserOut):
 
 
 class UserFilter(Schema):
-    q: str | None = None
-    role: str | None = None
+    q: Text | None = None
+    role: Text | None = None
     active: bool | None = None
-    division: str | None = None
+    division: Text | None = None
 
 
 class UserIn(Schema):
-    username: str = Field(..., min_length=3, max_length=150)
-    password: str = Field(..., min_length=1, max_length=128)
-    role: str = Field(..., max_length=32)
-    entry_scope: str = Field(..., max_length=12)
-    view_scope: str | None = Field(None, max_length=12)
-    full_name: str = Field("", max_length=50)
-    phone: str = Field("", max_length=20)
+    username: Text = Field(..., min_length=3, max_length=150)
+    password: Text = Field(..., min_length=1, max_length=128)
+    role: Text = Field(..., max_length=32)
+    entry_scope: Text = Field(..., max_length=12)
+    view_scope: Text | None = Field(None, max_length=12)
+    full_name: Text = Field("", max_length=50)
+    phone: Text = Field("", max_length=20)
 
 
 class UserPatch(Schema):
-    role: str | None = Field(None, max_length=32)
-    entry_scope: str | None = Field(None, max_length=12)
-    view_scope: str | None = Field(None, max_length=12)
-    full_name: str | None = Field(None, max_length=50)
-    phone: str | None = Field(None, max_length=20)
+    role: Text | None = Field(None, max_length=32)
+    entry_scope: Text | None = Field(None, max_length=12)
+    view_scope: Text | None = Field(None, max_length=12)
+    full_name: Text | None = Field(None, max_length=50)
+    phone: Text | None = Field(None, max_length=20)
     is_active: bool | None = None
 
 
@@ -114,7 +114,7 @@ def create_user(request, payload: UserIn):
     view = _division(payload.view_scope, "view_scope") if payload.view_scope else entry
     user = services.user_create(actor=request.auth, username=payload.username, role=_role(payload.role), entry_scope=entry,
                                 view_scope=view, password=payload.password, full_name=payload.full_name, phone=payload.phone)
-    return 201, user
+    return Status(201, user)
 
 
 @router.patch("/users/{user_id}", response={200: UserOut, **ERRORS}, summary="修改账号")
@@ -140,7 +140,7 @@ class TokenOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: Text = Field(..., min_length=1, max_length=100)
     days: int = Field(90, ge=1, le=365)
 
 
@@ -157,13 +157,13 @@ def list_tokens(request):
 def create_token(request, payload: TokenIn):
     token, secret = services.token_create(actor=request.auth, name=payload.name, days=payload.days)
     token.secret = secret
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response={204: None, **ERRORS}, summary="吊销 API 令牌")
 def revoke_token(request, token_id: int):
     services.token_revoke(actor=request.auth, token=selectors.access_token(request.auth, token_id))
-    return 204, None
+    return Status(204, None)
 
 
 __all__ = ["router", "NotFound"]

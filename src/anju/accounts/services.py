@@ -298,8 +298,8 @@ def token_authenticate(secret: str) -> User | None:
     if len(parts) < 3 or parts[0] != "anju":
         return None
     token = APIToken.objects.select_related("user", "user__view_scope", "user__entry_scope").filter(prefix=parts[1]).first()
-    if token is None or not token.is_usable or not token.user.is_active:
-        return None
+    if token is None or not token.is_usable or not token.user.can(Perm.TOKENS_OWN):
+        return None  # can() is False for inactive users and for roles that may not hold tokens
     if not secrets.compare_digest(token.digest, _hash_token(secret)):
         return None
     now = timezone.now()

@@ -226,7 +226,7 @@ def security(request):
 
 @login_required
 def security_users(request):
-    q = request.GET.get("q", "").strip()
+    q = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     locked_only = request.GET.get("locked") == "1"
     qs = selectors.security_user_list(actor=request.user, q=q, locked_only=locked_only)
     totp_users = set(TOTPDevice.objects.filter(confirmed=True, user__in=qs).values_list("user_id", flat=True))

@@ -6,10 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from django.http import FileResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from anju.core.api_base import ERRORS, Pagination
+from anju.core.api_base import ERRORS, Pagination, Text
 from anju.core.jobs import access_job, job_list, job_result_file, job_submit
 from anju.core.selectors import audit_event_list
 from anju.core.views_jobs import job_payload
@@ -38,8 +38,8 @@ class AuditEventOut(Schema):
 class AuditFilter(Schema):
     date_from: date | None = None
     date_to: date | None = None
-    username: str | None = Field(None, max_length=150)
-    action: str | None = Field(None, max_length=100)
+    username: Text | None = Field(None, max_length=150)
+    action: Text | None = Field(None, max_length=100)
     division: str | None = Field(None, pattern=r"^\d{1,12}$")
     outcome: str | None = Field(None, pattern=r"^(success|failure)$")
 
@@ -78,17 +78,17 @@ def list_audit_events(request, filters: Query[AuditFilter]):
 @router.post("/audit/exports", response={202: JobOut, **ERRORS}, summary="导出审计日志为 Excel（后台任务）", tags=["audit"])
 def export_audit(request, filters: AuditFilter):
     job = job_submit(actor=request.auth, kind="audit.export", params=filters.as_params())
-    return 202, job_payload(job)
+    return Status(202, job_payload(job))
 
 
 @router.post("/audit/verify", response={202: JobOut, **ERRORS}, summary="校验审计日志链（后台任务）", tags=["audit"])
 def verify_audit(request):
-    return 202, job_payload(job_submit(actor=request.auth, kind="audit.verify"))
+    return Status(202, job_payload(job_submit(actor=request.auth, kind="audit.verify")))
 
 
 @router.post("/audit/purge", response={202: JobOut, **ERRORS}, summary="按保存期清理审计日志（后台任务）", tags=["audit"])
 def purge_audit(request):
-    return 202, job_payload(job_submit(actor=request.auth, kind="audit.purge"))
+    return Status(202, job_payload(job_submit(actor=request.auth, kind="audit.purge")))
 
 
 @router.get("/jobs", response={200: list[JobOut], **ERRORS}, summary="后台任务", tags=["jobs"])

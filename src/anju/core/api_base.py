@@ -1,12 +1,13 @@
 """Shared API pieces: authentication (bearer token, session), the error shape, common schemas."""
 
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import StringConstraints
 
 from anju.accounts.services import token_authenticate
 
@@ -16,6 +17,9 @@ class ErrorOut(Schema):
     message: str
     detail: Any = None
 
+
+# Text input: PostgreSQL text cannot hold NUL (0x00), so refuse it at the boundary (a 422) rather than in a query.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 

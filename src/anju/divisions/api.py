@@ -4,7 +4,7 @@
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from anju.core.api_base import ERRORS, Pagination
+from anju.core.api_base import ERRORS, Pagination, Text
 from anju.divisions.selectors import access_division, division_ancestors, division_children, division_list
 
 router = Router(tags=["divisions"])
@@ -23,9 +23,9 @@ class DivisionOut(Schema):
 
 
 class DivisionFilter(Schema):
-    parent: str | None = None
+    parent: Text | None = None
     level: int | None = None
-    q: str | None = None
+    q: Text | None = None
 
 
 class ChildOut(Schema):
