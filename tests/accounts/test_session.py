@@ -192,3 +192,22 @@ def test_totp_step_comes_before_password_expiry(make_user):
     client = Client()
     client.force_login(admin)
     assert client.get("/").url == "/accounts/me/totp/"
+
+
+def test_unverified_session_of_a_user_with_a_bound_authenticator_is_ended(make_user):
+    """A session that skipped the second factor cannot rebind the authenticator: it is logged out."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from anju.accounts.middleware import MSG_RELOGIN
+    from anju.core.models import AuditEvent
+
+    user = make_user("city_admin", "4299")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(user)  # password only, no OTP verification in this session
+    response = client.get("/accounts/me/totp/", follow=True)
+    assert response.redirect_chain[0][0] == "/login/"
+    assert str(MSG_RELOGIN) in response.content.decode()
+    assert AuditEvent.objects.filter(action="accounts.logout", message="second_factor_missing").exists()
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
