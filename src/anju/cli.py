@@ -245,10 +245,12 @@ def serve(host, port, threads, no_worker):
 def _serve(host: str, port: int, threads: int, worker: bool) -> None:
     from waitress import serve as waitress_serve
 
+    from anju.core.housekeeping import run_housekeeping
     from anju.wsgi import application
 
     if worker:
         threading.Thread(target=_run_worker, kwargs={"interval": 0.5}, daemon=True, name="anju-worker").start()
+        threading.Thread(target=run_housekeeping, args=(threading.Event(),), daemon=True, name="anju-housekeeping").start()
     click.echo(f"anju 正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）")
     waitress_serve(application, host=host, port=port, threads=threads, ident="anju")
 
@@ -266,6 +268,68 @@ def _run_worker(*, interval: float = 1.0, batch: bool = False) -> None:
 def worker(batch):
     """运行后台任务进程（可多开以扩容）。"""
     _run_worker(batch=batch)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="只运行一轮（封存 + 按保存期清理），适合 cron")
+@django_command
+def housekeeping(once):
+    """平台维护：每分钟封存审计事件，每天按保存期清理审计日志（anju serve 已在进程内运行）。"""
+    from anju.core.housekeeping import housekeeping_once, run_housekeeping
+
+    if once:
+        result = housekeeping_once()
+        click.echo(f"已封存 {result.sealed} 条审计事件，清理 {result.purged} 条过期事件。")
+        return
+    run_housekeeping(threading.Event())
+
+
+@main.group()
+def jobs():
+    """后台任务。"""
+
+
+@jobs.command("list")
+@click.option("--state", type=click.Choice(["queued", "running", "succeeded", "failed"]), default=None)
+@click.option("--limit", default=20, show_default=True, type=int)
+@django_command
+def jobs_list(state, limit):
+    """列出最近的后台任务。"""
+    from anju.core.models import Job
+
+    qs = Job.objects.select_related("created_by").order_by("-created_at")
+    if state:
+        qs = qs.filter(state=state)
+    for job in qs[:limit]:
+        who = job.created_by.username if job.created_by else "(cli)"
+        click.echo(f"{job.pk}  {job.created_at:%Y-%m-%d %H:%M:%S}  {job.get_state_display():<4} {job.progress:>3}%  {who:<16} {job.title}")
+
+
+@jobs.command("run")
+@click.argument("job_id")
+@django_command
+def jobs_run(job_id):
+    """在本进程内运行一个排队中的任务，显示进度条。"""
+    from django.core.exceptions import ValidationError
+
+    from anju.core.exceptions import NotFound
+    from anju.core.jobs import job_execute
+    from anju.core.models import Job
+
+    try:
+        job = Job.objects.get(pk=job_id)
+    except (Job.DoesNotExist, ValidationError):
+        raise NotFound(f"任务 {job_id} 不存在") from None
+    if job.state != Job.State.QUEUED:
+        click.echo(f"任务 {job.pk} 的状态是“{job.get_state_display()}”，只能运行排队中的任务。", err=True)
+        sys.exit(2)
+    bar = ProgressBar(job.title)
+    try:
+        job = job_execute(job.pk, progress=bar)
+    finally:
+        bar.close()
+    _finish_job(job)
+    click.echo(f"任务完成：{job.message}")
 
 
 @main.command()

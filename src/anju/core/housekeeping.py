@@ -1,0 +1,48 @@
+"""Periodic platform upkeep: seal audit events a lost race left unsealed, purge the log by retention."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from django.db import close_old_connections
+
+from anju.core.audit import audit_purge, audit_seal
+
+logger = logging.getLogger(__name__)
+
+SEAL_INTERVAL_SECONDS = 60
+PURGE_INTERVAL_SECONDS = 24 * 3600
+
+
+@dataclass
+class HousekeepingResult:
+    sealed: int
+    purged: int | None  # None: purge not due in this round
+
+
+def housekeeping_once(*, purge: bool = True) -> HousekeepingResult:
+    """One round: seal, and (when asked) purge by the retention period. The purge audits itself."""
+    sealed = audit_seal()
+    purged = audit_purge(actor=None).purged if purge else None
+    return HousekeepingResult(sealed=sealed, purged=purged)
+
+
+def run_housekeeping(stop: threading.Event, *, seal_every: float = SEAL_INTERVAL_SECONDS,
+                     purge_every: float = PURGE_INTERVAL_SECONDS) -> None:
+    """Loop until `stop` is set: seal every minute, purge once a day (first purge one interval after start)."""
+    from anju.core.context import RequestMeta, set_meta
+
+    set_meta(RequestMeta(channel="job"))
+    since_purge = 0.0
+    while not stop.wait(seal_every):
+        since_purge += seal_every
+        due = since_purge >= purge_every
+        try:
+            close_old_connections()
+            housekeeping_once(purge=due)
+            if due:
+                since_purge = 0.0
+        except Exception:  # keep the loop alive; the next round retries
+            logger.exception("housekeeping round failed")
