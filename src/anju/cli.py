@@ -43,10 +43,10 @@ def django_command(f):
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         _django()
-        from anju.core.context import RequestMeta, set_meta
+        from anju.core.context import RequestMeta, reset_meta, set_meta
         from anju.core.exceptions import ApplicationError
 
-        set_meta(RequestMeta(channel="cli", ip="cli"))
+        token = set_meta(RequestMeta(channel="cli", ip="cli"))
         try:
             return f(*args, **kwargs)
         except ApplicationError as exc:
@@ -58,6 +58,8 @@ def django_command(f):
                 if len(exc.detail) > 50:
                     click.echo(f"  …… 另有 {len(exc.detail) - 50} 处", err=True)
             sys.exit(2)
+        finally:
+            reset_meta(token)
 
     return data_dir_option(wrapper)
 

@@ -32,17 +32,20 @@ def housekeeping_once(*, purge: bool = True) -> HousekeepingResult:
 def run_housekeeping(stop: threading.Event, *, seal_every: float = SEAL_INTERVAL_SECONDS,
                      purge_every: float = PURGE_INTERVAL_SECONDS) -> None:
     """Loop until `stop` is set: seal every minute, purge once a day (first purge one interval after start)."""
-    from anju.core.context import RequestMeta, set_meta
+    from anju.core.context import RequestMeta, reset_meta, set_meta
 
-    set_meta(RequestMeta(channel="job"))
+    token = set_meta(RequestMeta(channel="job"))
     since_purge = 0.0
-    while not stop.wait(seal_every):
-        since_purge += seal_every
-        due = since_purge >= purge_every
-        try:
-            close_old_connections()
-            housekeeping_once(purge=due)
-            if due:
-                since_purge = 0.0
-        except Exception:  # keep the loop alive; the next round retries
-            logger.exception("housekeeping round failed")
+    try:
+        while not stop.wait(seal_every):
+            since_purge += seal_every
+            due = since_purge >= purge_every
+            try:
+                close_old_connections()
+                housekeeping_once(purge=due)
+                if due:
+                    since_purge = 0.0
+            except Exception:  # keep the loop alive; the next round retries
+                logger.exception("housekeeping round failed")
+    finally:
+        reset_meta(token)
