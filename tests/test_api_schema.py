@@ -2,7 +2,7 @@
 
 Every operation is called in-process through the WSGI application (inside the test's database
 transaction) as a user who may use it: the 系统管理员 for accounts, the 审计管理员 for the audit log
-and a 市级管理员 for the rest. Checks: no 5xx; status codes, content types, headers and bodies as the
+and a 市级经办 for the rest. Checks: no 5xx; status codes, content types, headers and bodies as the
 schema documents them; schema-valid input accepted; credentials enforced (schemathesis strips or forges
 the Authorization header and expects a 401).
 """
@@ -24,7 +24,7 @@ from .conftest import DEMO_PASSWORD
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = WSGIHandler()
 
-ROLES = ("city_admin", "sysadmin", "auditadmin")
+ROLES = ("city_clerk", "sysadmin", "auditadmin")
 CSRF_SECRET = "a" * 32  # an unmasked CSRF secret is accepted both as the cookie and as X-CSRFToken
 
 
@@ -33,7 +33,7 @@ def _role_for(path: str) -> str:
         return "sysadmin"
     if path.startswith("/api/v1/audit"):
         return "auditadmin"
-    return "city_admin"
+    return "city_clerk"
 
 
 @contextmanager
@@ -113,16 +113,16 @@ def test_api_conforms_to_schema(case, bearer):
 
 KNOWN = [
     # (role, method, path template, path parameters, query, body, expected status)
-    ("city_admin", "GET", "/api/v1/me", {}, {}, None, 200),
-    ("city_admin", "GET", "/api/v1/divisions", {}, {"parent": "429921", "limit": 5}, None, 200),
-    ("city_admin", "GET", "/api/v1/divisions/{code}", {"code": "429921"}, {}, None, 200),
-    ("city_admin", "GET", "/api/v1/divisions/{code}", {"code": "429821"}, {}, None, 404),
-    ("city_admin", "GET", "/api/v1/divisions/{code}/children", {"code": "429921101"}, {}, None, 200),
-    ("city_admin", "GET", "/api/v1/tokens", {}, {}, None, 200),
-    ("city_admin", "POST", "/api/v1/tokens", {}, {}, {"name": "schema", "days": 7}, 201),
-    ("city_admin", "GET", "/api/v1/jobs", {}, {}, None, 200),
-    ("city_admin", "GET", "/api/v1/jobs/{job_id}", {"job_id": "job"}, {}, None, 200),
-    ("city_admin", "GET", "/api/v1/jobs/{job_id}/file", {"job_id": "file_job"}, {}, None, 200),
+    ("city_clerk", "GET", "/api/v1/me", {}, {}, None, 200),
+    ("city_clerk", "GET", "/api/v1/divisions", {}, {"parent": "429921", "limit": 5}, None, 200),
+    ("city_clerk", "GET", "/api/v1/divisions/{code}", {"code": "429921"}, {}, None, 200),
+    ("city_clerk", "GET", "/api/v1/divisions/{code}", {"code": "429821"}, {}, None, 404),
+    ("city_clerk", "GET", "/api/v1/divisions/{code}/children", {"code": "429921101"}, {}, None, 200),
+    ("city_clerk", "GET", "/api/v1/tokens", {}, {}, None, 200),
+    ("city_clerk", "POST", "/api/v1/tokens", {}, {}, {"name": "schema", "days": 7}, 201),
+    ("city_clerk", "GET", "/api/v1/jobs", {}, {}, None, 200),
+    ("city_clerk", "GET", "/api/v1/jobs/{job_id}", {"job_id": "job"}, {}, None, 200),
+    ("city_clerk", "GET", "/api/v1/jobs/{job_id}/file", {"job_id": "file_job"}, {}, None, 200),
     ("sysadmin", "GET", "/api/v1/me", {}, {}, None, 200),
     ("sysadmin", "GET", "/api/v1/users", {}, {"q": "s_", "limit": 3}, None, 200),
     ("sysadmin", "GET", "/api/v1/users/{user_id}", {"user_id": "clerk"}, {}, None, 200),
@@ -141,8 +141,8 @@ KNOWN = [
     ("auditadmin", "POST", "/api/v1/audit/verify", {}, {}, None, 202),
     (None, "GET", "/api/v1/me", {}, {}, None, 401),
     # PostgreSQL text cannot hold NUL: refused as invalid input, never a 500.
-    ("city_admin", "GET", "/api/v1/divisions", {}, {"q": "a\x00b"}, None, 422),
-    ("city_admin", "POST", "/api/v1/tokens", {}, {}, {"name": "a\x00b"}, 422),
+    ("city_clerk", "GET", "/api/v1/divisions", {}, {"q": "a\x00b"}, None, 422),
+    ("city_clerk", "POST", "/api/v1/tokens", {}, {}, {"name": "a\x00b"}, 422),
     ("sysadmin", "PATCH", "/api/v1/users/{user_id}", {"user_id": "clerk"}, {}, {"full_name": "\x00"}, 422),
     ("auditadmin", "POST", "/api/v1/audit/exports", {}, {}, {"username": "a\x00"}, 422),
 ]
@@ -159,7 +159,7 @@ def known_objects(users):
     result_path(file_job, "schema.xlsx").write_bytes(b"PK\x03\x04schema")
     file_job.state = Job.State.SUCCEEDED
     file_job.save()
-    Job.objects.filter(pk__in=[job.pk, file_job.pk]).update(created_by=users["city_admin"])
+    Job.objects.filter(pk__in=[job.pk, file_job.pk]).update(created_by=users["city_clerk"])
     return {"job": str(job.pk), "file_job": str(file_job.pk),
             "clerk": User.objects.get(username="s_clerk").pk, "foreign": User.objects.get(username="s_foreign").pk}
 
@@ -173,7 +173,7 @@ def test_known_requests_conform_to_schema(users, known_objects, login, api_token
         status_code_conformance,
     )
 
-    credentials = {None: ({}, {}), "city_admin": ({"Authorization": f"Bearer {api_token(users['city_admin'])}"}, {})}
+    credentials = {None: ({}, {}), "city_clerk": ({"Authorization": f"Bearer {api_token(users['city_clerk'])}"}, {})}
     for role in ("sysadmin", "auditadmin"):  # the browser session, CSRF token included
         session = login(users[role]).cookies["sessionid"].value
         credentials[role] = ({"X-CSRFToken": CSRF_SECRET}, {"sessionid": session, "csrftoken": CSRF_SECRET})

@@ -252,7 +252,7 @@ def world(make_user, other_city, login, api_token):
         if user.can(Perm.TOKENS_OWN):
             api[role] = Client(HTTP_AUTHORIZATION=f"Bearer {api_token(user)}")
         else:
-            api[role] = web[role]  # IT roles hold no API tokens; they use the API through their session
+            api[role] = web[role]  # roles behind a second factor hold no API tokens; they use their session
 
     return {"web": web, "api": api, "inside": inside, "outside": outside, "users": users, "foreign": foreign}
 
@@ -339,20 +339,25 @@ def test_object_outside_scope_is_404(world):
     assert not failures, "\n".join(failures)
 
 
-def test_jobs_view_all_stops_at_the_scope(world):
-    """A 市级管理员 sees jobs other users started in the city, but not a job of another city."""
+def test_jobs_view_all_stops_at_the_scope_and_at_kinds_the_role_may_not_run(world):
+    """A 系统管理员 sees others' jobs in the city of kinds it may run (divisions.load), not another city's,
+    and not an audit export of the 审计管理员 (三员分立)."""
     from anju.core.jobs import job_create_inline
     from anju.core.models import Job
 
-    theirs = world["outside"]["job_id"]
-    elsewhere = job_create_inline(actor=None, kind="audit.verify", division_code="429800000000")
+    theirs = job_create_inline(actor=None, kind="divisions.load", division_code="429900000000")
+    elsewhere = job_create_inline(actor=None, kind="divisions.load", division_code="429800000000")
+    Job.objects.filter(pk=theirs.pk).update(created_by=world["users"]["city_clerk"])
     Job.objects.filter(pk=elsewhere.pk).update(created_by=world["foreign"])
-    web, api = world["web"]["city_admin"], world["api"]["city_admin"]
-    assert web.get(f"/jobs/{theirs}/").status_code == 200
-    assert api.get(f"/api/v1/jobs/{theirs}").status_code == 200
-    assert web.get(f"/jobs/{elsewhere.pk}/").status_code == 404
-    assert web.get(f"/jobs/{elsewhere.pk}/status/").status_code == 404
-    assert api.get(f"/api/v1/jobs/{elsewhere.pk}").status_code == 404
+    audit_job = world["outside"]["job_id"]  # audit.verify by the 审计管理员, same city
+    web, api = world["web"]["sysadmin"], world["api"]["sysadmin"]
+    assert web.get(f"/jobs/{theirs.pk}/").status_code == 200
+    assert api.get(f"/api/v1/jobs/{theirs.pk}").status_code == 200
+    for job_id in (elsewhere.pk, audit_job):
+        assert web.get(f"/jobs/{job_id}/").status_code == 404
+        assert web.get(f"/jobs/{job_id}/status/").status_code == 404
+        assert api.get(f"/api/v1/jobs/{job_id}").status_code == 404
+    assert world["web"]["city_admin"].get(f"/jobs/{audit_job}/").status_code == 404
 
 
 NUL_QUERY = "&".join(f"{name}=a%00" for name in (

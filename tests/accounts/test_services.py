@@ -222,7 +222,7 @@ def test_totp_reset_requires_secadmin(make_user, sysadmin):
     secadmin = make_user("secadmin", "4299")
     totp_reset(actor=secadmin, user=user)
     assert not TOTPDevice.objects.filter(user=user).exists()
-    assert _events("accounts.totp.reset").get().after == {"devices_removed": 1}
+    assert _events("accounts.totp.reset").get().after == {"devices_removed": 1, "tokens_revoked": 0}
 
 
 def test_security_policy_update(make_user):

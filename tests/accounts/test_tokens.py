@@ -189,11 +189,32 @@ def test_token_api_other_users_token_is_not_found(clerk, make_user, api):
     assert token.revoked_at is None
 
 
-def test_bearer_requests_skip_session_checks(clerk):
-    """A script's token is not a browser session: no idle timeout or expiry redirect applies to it."""
+def test_bearer_token_stops_while_the_password_must_change_or_has_expired(clerk):
+    """A token is no way around the password rules: it pauses until its owner signs in and changes it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     _token, secret = token_create(actor=clerk, name="x", days=1)
-    User.objects.filter(pk=clerk.pk).update(must_change_password=True)
     assert _bearer(secret).get("/api/v1/me").status_code == 200
+    User.objects.filter(pk=clerk.pk).update(must_change_password=True)
+    assert _bearer(secret).get("/api/v1/me").status_code == 401
+    User.objects.filter(pk=clerk.pk).update(must_change_password=False, password_changed_at=timezone.now() - timedelta(days=91))
+    assert _bearer(secret).get("/api/v1/me").status_code == 401
+    User.objects.filter(pk=clerk.pk).update(password_changed_at=timezone.now())
+    assert _bearer(secret).get("/api/v1/me").status_code == 200
+
+
+def test_password_reset_and_totp_reset_revoke_tokens(clerk, make_user):
+    from anju.accounts.models import APIToken
+    from anju.accounts.services import totp_reset, user_reset_password
+
+    token_create(actor=clerk, name="a", days=1)
+    user_reset_password(actor=make_user("sysadmin", "4299"), user=clerk, password="Fresh@2026pass")
+    assert not APIToken.objects.filter(user=clerk, revoked_at__isnull=True).exists()
+    token_create(actor=clerk, name="b", days=1)
+    totp_reset(actor=make_user("secadmin", "4299"), user=clerk)
+    assert not APIToken.objects.filter(user=clerk, revoked_at__isnull=True).exists()
 
 
 def test_token_stops_working_when_the_role_may_no_longer_hold_tokens(make_user, api_token):

@@ -34,7 +34,7 @@ class Boom(Exception):
 
 @pytest.fixture
 def kinds():
-    """Test job kinds any business role may run (Perm.TOKENS_OWN); removed again afterwards."""
+    """Test job kinds any role that reads divisions may run (Perm.DIVISIONS_VIEW); removed again afterwards."""
     seen: dict[str, list] = {"progress": []}
 
     def ok(job, progress):
@@ -65,7 +65,7 @@ def kinds():
     handlers = {"test.ok": ok, "test.finishing": finishing, "test.silent": silent, "test.app_error": app_error,
                 "test.boom": boom, "test.peek": peek}
     for kind, handler in handlers.items():
-        job_kind(kind, title="测试任务", permission=Perm.TOKENS_OWN)(handler)
+        job_kind(kind, title="测试任务", permission=Perm.DIVISIONS_VIEW)(handler)
     yield seen
     for kind in handlers:
         JOB_KINDS.pop(kind, None)

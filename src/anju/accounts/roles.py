@@ -1,8 +1,9 @@
 """Roles and their permissions. A permission is a dotted action; a role is a fixed set of them.
 
 The three IT roles (系统管理员, 安全管理员, 审计管理员) share no permission with each other, and with
-business roles only the platform reads divisions.view and jobs.view_all (三员分立); IT roles get no
-API tokens, so their second factor cannot be bypassed: see tests/accounts/test_roles.py.
+business roles only the platform reads divisions.view and jobs.view_all (三员分立). Roles whose login
+needs a second factor (the IT roles and 市级管理员) get no API tokens, so a bearer token cannot bypass
+it: see tests/accounts/test_roles.py.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ _BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN})
 ROLES: dict[str, Role] = {
     r.code: r
     for r in [
-        Role("city_admin", _("市级管理员"), (Level.CITY,), _BUSINESS_BASE | {Perm.JOBS_VIEW_ALL}, totp_required=True,
+        Role("city_admin", _("市级管理员"), (Level.CITY,), frozenset({Perm.DIVISIONS_VIEW, Perm.JOBS_VIEW_ALL}), totp_required=True,
              description=_("设定政策版本与指南、审批、查看全市")),
         Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE, description=_("市级日常经办")),
         Role("county_reviewer", _("县级审核"), (Level.COUNTY,), _BUSINESS_BASE, description=_("审核本县变更与批次")),

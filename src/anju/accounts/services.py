@@ -40,6 +40,11 @@ def _hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _revoke_all_tokens(user: User) -> int:
+    """Credentials are being reset: tokens issued under the old ones stop working too."""
+    return APIToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def _user_snapshot(user: User) -> dict[str, Any]:
     return {
         "username": user.username, "full_name": user.full_name, "phone": user.phone, "role": user.role,
@@ -160,8 +165,9 @@ def user_reset_password(*, actor: User, user: User, password: str) -> None:
         user.password_changed_at = timezone.now()
         user.must_change_password = True
         user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        revoked = _revoke_all_tokens(user)
         audit_record(actor=actor, action="accounts.user.password_reset", object_type="user", object_id=user.pk,
-                     division_code=user.entry_scope_id)
+                     division_code=user.entry_scope_id, after={"tokens_revoked": revoked})
 
 
 def password_change(*, actor: User, current_password: str, new_password: str) -> None:
@@ -226,8 +232,9 @@ def totp_reset(*, actor: User, user: User) -> None:
     require_perm(actor, Perm.SECURITY_MANAGE)
     with transaction.atomic():
         n, _ = TOTPDevice.objects.filter(user=user).delete()
+        revoked = _revoke_all_tokens(user)
         audit_record(actor=actor, action="accounts.totp.reset", object_type="user", object_id=user.pk,
-                     division_code=user.entry_scope_id, after={"devices_removed": n})
+                     division_code=user.entry_scope_id, after={"devices_removed": n, "tokens_revoked": revoked})
 
 
 def user_unlock(*, actor: User, user: User) -> None:
@@ -300,6 +307,8 @@ def token_authenticate(secret: str) -> User | None:
     token = APIToken.objects.select_related("user", "user__view_scope", "user__entry_scope").filter(prefix=parts[1]).first()
     if token is None or not token.is_usable or not token.user.can(Perm.TOKENS_OWN):
         return None  # can() is False for inactive users and for roles that may not hold tokens
+    if token.user.must_change_password or SecurityPolicy.current().password_expired(token.user):
+        return None  # the owner must sign in and change the password first
     if not secrets.compare_digest(token.digest, _hash_token(secret)):
         return None
     now = timezone.now()

@@ -111,11 +111,10 @@ def job_create_inline(*, actor, kind: str, params: dict[str, Any] | None = None,
 
 def job_execute(job_id, *, progress: Progress | None = None) -> Job:
     """Run a queued job to its end, recording success or failure. Never raises for handler errors."""
+    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(state=Job.State.RUNNING, started_at=timezone.now())
     job = Job.objects.get(pk=job_id)
-    if job.state != Job.State.QUEUED:
+    if not claimed:  # another worker (or `anju jobs run`) has it, or it has ended
         return job
-    job.state, job.started_at = Job.State.RUNNING, timezone.now()
-    job.save(update_fields=["state", "started_at"])
     reporter = _Reporter(job, progress)
     reporter(0, _("开始"))
     try:
@@ -174,7 +173,10 @@ def job_list(*, actor, state: str = "", kind: str = "") -> QuerySet[Job]:
         raise AuthenticationRequired()
     qs = Job.objects.select_related("created_by")
     if actor.can(Perm.JOBS_VIEW_ALL):
-        qs = qs.filter(Q(created_by=actor) | Q(pk__in=scope_filter(Job.objects.all(), actor).values("pk")))
+        # Others' jobs only of kinds the actor may run itself: an audit export stays with audit roles.
+        kinds = [k for k, spec in JOB_KINDS.items() if actor.can(spec.permission)]
+        others = scope_filter(Job.objects.filter(kind__in=kinds), actor)
+        qs = qs.filter(Q(created_by=actor) | Q(pk__in=others.values("pk")))
     else:
         qs = qs.filter(created_by=actor)
     if state:
