@@ -362,3 +362,34 @@ def test_fast_path_handles_nulls_quotes_and_commas_in_names(db):
     portable = _write_in_rolled_back_transaction(write_divisions_portable, [(rows, []), ([], changed)])
 
     assert fast == portable == [("420000000000", "湖北省 ", 1, None), ("420500000000", "宜昌市\n新", 2, "420000000000")]
+
+
+def test_a_user_may_not_add_or_rename_divisions_outside_their_entry_scope(tree, make_user):
+    """The operator (actor=None) loads anything; a 系统管理员 only inside their entry scope, all or nothing."""
+    from anju.divisions.services import MSG_OUT_OF_SCOPE
+
+    sysadmin = make_user("sysadmin", "429921")
+    before = Division.objects.count()
+    rows = [
+        ("429921000000", "白云县", 3, "429900000000"),
+        ("429921999000", "新设镇", 4, "429921000000"),   # inside: allowed
+        ("429900000000", "改名市", 2, "420000000000"),   # the city itself: outside the county's scope
+        ("429922999000", "邻县新镇", 4, "429922000000"),  # a neighbouring county: outside
+    ]
+    with pytest.raises(DivisionFileError) as caught:
+        divisions_load(actor=sysadmin, rows=rows)
+    assert caught.value.message == str(MSG_OUT_OF_SCOPE % {"count": 2, "codes": "4299、429922999", "scope": "429921"})
+    assert [d["code"] for d in caught.value.detail] == ["429900000000", "429922999000"]
+    assert Division.objects.count() == before
+    assert Division.objects.get(code="429900000000").name == "清江市"
+    report = divisions_load(actor=sysadmin, rows=[rows[0], rows[1]])
+    assert (report.inserted, report.unchanged) == (1, 1)
+
+
+def test_names_longer_than_the_column_are_rejected_with_the_line(tmp_path):
+    from anju.divisions.services import MSG_NAME_TOO_LONG, NAME_MAX_LENGTH
+
+    (tmp_path / "provinces.csv").write_text(f"code,name\n42,{'长' * (NAME_MAX_LENGTH + 1)}\n", encoding="utf-8")
+    with pytest.raises(DivisionFileError) as caught:
+        read_division_dir(tmp_path)
+    assert caught.value.detail == [{"file": "provinces.csv", "line": 2, "reason": str(MSG_NAME_TOO_LONG % {"n": NAME_MAX_LENGTH})}]

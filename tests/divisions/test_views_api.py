@@ -110,10 +110,11 @@ def test_load_page_needs_the_load_permission(tree, clerk, sysadmin, login):
     assert Job.objects.count() == 0
 
 
-def test_upload_creates_a_job_that_loads_the_files(tree, sysadmin, login):
+def test_upload_creates_a_job_that_loads_the_files(tree, make_user, login):
+    sysadmin = make_user("sysadmin", "42")  # a province-level 系统管理员: 湖北省 is their entry scope
     client = login(sysadmin)
-    files = [upload("provinces.csv", "code,name\n42,湖北省\n43,湖南省\n"),
-             upload("cities.csv", "\ufeff" + CITY_HEADER + "4301,长沙市,43\n4299,清江市,42\n")]
+    files = [upload("provinces.csv", "code,name\n42,湖北省\n"),
+             upload("cities.csv", "\ufeff" + CITY_HEADER + "4298,新设市,42\n4299,清江市,42\n")]
 
     response = client.post("/divisions/load/", {"files": files, "root": ""})
 
@@ -125,20 +126,21 @@ def test_upload_creates_a_job_that_loads_the_files(tree, sysadmin, login):
     assert job.params["source"] == "web"
     folder = Path(job.params["dir"])
     assert sorted(p.name for p in folder.iterdir()) == ["cities.csv", "provinces.csv"]
-    assert not Division.objects.filter(code="430000000000").exists()  # nothing until the worker runs it
+    assert not Division.objects.filter(code="429800000000").exists()  # nothing until the worker runs it
 
     job = job_execute(job.pk)
 
     assert job.state == Job.State.SUCCEEDED
-    assert (job.result["inserted"], job.result["updated"], job.result["unchanged"]) == (2, 0, 2)
-    assert job.result["per_level"] == {"1": 2, "2": 2}
-    assert Division.objects.get(code="430100000000").parent_id == "430000000000"
+    assert (job.result["inserted"], job.result["updated"], job.result["unchanged"]) == (1, 0, 2)
+    assert job.result["per_level"] == {"1": 1, "2": 2}
+    assert Division.objects.get(code="429800000000").parent_id == "420000000000"
     assert not folder.exists()  # uploaded files are removed once loaded
     page = client.get(f"/jobs/{job.pk}/")
     assert page.status_code == 200
 
 
-def test_upload_of_real_files_with_a_root(tree, sysadmin, login, shared_divisions):
+def test_upload_of_real_files_with_a_root(tree, make_user, login, shared_divisions):
+    sysadmin = make_user("sysadmin", "42")
     names = ["provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv"]
     files = [upload(n, (shared_divisions / n).read_bytes()) for n in names]
 
@@ -151,8 +153,31 @@ def test_upload_of_real_files_with_a_root(tree, sysadmin, login, shared_division
     assert not Division.objects.filter(code__startswith="11").exists()
 
 
-def test_bad_upload_fails_the_job_with_file_and_line_and_writes_nothing(tree, sysadmin, login):
+def test_upload_without_root_is_cut_to_the_entry_scope(tree, sysadmin, login):
+    """A city 系统管理员 leaving the root empty loads their own city (and its unchanged ancestors) only."""
+    files = [upload("provinces.csv", "code,name\n42,湖北省\n43,湖南省\n"),
+             upload("cities.csv", CITY_HEADER + "4301,长沙市,43\n4299,清江市,42\n4298,邻市,42\n")]
+    login(sysadmin).post("/divisions/load/", {"files": files, "root": ""})
+    job = job_execute(Job.objects.get(kind="divisions.load").pk)
+    assert job.state == Job.State.SUCCEEDED, job.error
+    assert (job.result["read"], job.result["inserted"], job.result["unchanged"]) == (2, 0, 2)
+    assert not Division.objects.filter(code__in=["430000000000", "430100000000", "429800000000"]).exists()
+
+
+def test_upload_root_must_be_a_code_inside_the_entry_scope(tree, sysadmin, login):
+    from anju.divisions.forms import MSG_ROOT_FORMAT, MSG_ROOT_SCOPE
+
     client = login(sysadmin)
+    for root, message in (("42x", MSG_ROOT_FORMAT), ("4205", MSG_ROOT_SCOPE), ("42", MSG_ROOT_SCOPE)):
+        files = [upload("provinces.csv", "code,name\n42,湖北省\n")]
+        response = client.post("/divisions/load/", {"files": files, "root": root})
+        assert response.status_code == 200
+        assert response.context["form"].errors["root"] == [str(message)]
+    assert not Job.objects.filter(kind="divisions.load").exists()
+
+
+def test_bad_upload_fails_the_job_with_file_and_line_and_writes_nothing(tree, make_user, login):
+    client = login(make_user("sysadmin", "42"))
     before = Division.objects.count()
     files = [upload("provinces.csv", "code,name\n43,湖南省\n"),
              upload("cities.csv", CITY_HEADER + "4301,长沙市,43\n4401,广州市,43\n4501,南宁市,45\n")]

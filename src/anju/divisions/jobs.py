@@ -22,8 +22,10 @@ def upload_dir(key) -> Path:
 @job_kind("divisions.load", title=gettext_lazy("导入行政区划"), permission=Perm.DIVISIONS_LOAD)
 def divisions_load_job(job, progress):
     directory = Path(job.params["dir"])
+    # Without an explicit root, a user's upload is cut to their own entry scope (the CLI operator loads all).
+    root = job.params.get("root") or (job.created_by.entry_prefix if job.created_by else None)
     try:
-        rows = read_division_dir(directory, root=job.params.get("root") or None, progress=progress)
+        rows = read_division_dir(directory, root=root, progress=progress)
         report = divisions_load(actor=job.created_by, rows=rows, source=str(job.params.get("source", "")), progress=progress)
     finally:
         if job.params.get("cleanup"):

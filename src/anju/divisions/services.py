@@ -49,8 +49,12 @@ MSG_DUPLICATE = gettext_lazy("区划代码 %(code)s 重复（第 %(first)s 行�
 MSG_MISSING_PARENT = gettext_lazy("上级区划 %(parent)s 不存在（既不在本次文件中，也不在数据库中）")
 MSG_FIELD_COUNT = gettext_lazy("列数不对：表头 %(expected)s 列，此行 %(found)s 列")
 MSG_BAD_ROOT = gettext_lazy("--root 应为 2、4、6、9 或 12 位区划代码，收到“%(root)s”")
+MSG_OUT_OF_SCOPE = gettext_lazy("有 %(count)s 个区划不在您的录入范围（%(scope)s）内，未写入任何数据：%(codes)s。请只导入本辖区（可填写“只导入此区划及其下级”）")
+MSG_OUT_OF_SCOPE_ROW = gettext_lazy("不在您的录入范围内")
+MSG_NAME_TOO_LONG = gettext_lazy("名称超过 %(n)s 个字符")
 MSG_SUMMARY = gettext_lazy("区划文件有 %(count)s 处错误，未写入任何数据。第一处：%(first)s")
 MAX_REPORTED_ERRORS = 200
+NAME_MAX_LENGTH = Division._meta.get_field("name").max_length
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,9 @@ def parse_division_file(spec: FileSpec, data: bytes, errors: list[RowError]) -> 
         if not name:
             errors.append(RowError(spec.name, line_no, str(MSG_EMPTY_NAME)))
             continue
+        if len(name) > NAME_MAX_LENGTH:
+            errors.append(RowError(spec.name, line_no, str(MSG_NAME_TOO_LONG % {"n": NAME_MAX_LENGTH})))
+            continue
         parent = None
         if i_parent is not None:
             parent = record[i_parent].strip()
@@ -217,6 +224,8 @@ def divisions_load(*, actor, rows: Iterable[Row], source: str = "", progress: Pr
         existing = _existing(rows)
         new = [r for r in rows if r[0] not in existing]
         changed = [r for r in rows if r[0] in existing and existing[r[0]] != r[1:]]
+        if actor is not None:
+            _check_in_entry_scope(actor, new + changed)
         report.inserted, report.updated = len(new), len(changed)
         report.unchanged = len(rows) - len(new) - len(changed)
         if progress:
@@ -229,6 +238,18 @@ def divisions_load(*, actor, rows: Iterable[Row], source: str = "", progress: Pr
     if progress:
         progress(100, _("完成"))
     return report
+
+
+def _check_in_entry_scope(actor, rows: list[Row]) -> None:
+    """A web/API user may add or rename divisions only inside their entry scope; ancestors may be listed unchanged."""
+    prefix = actor.entry_prefix
+    outside = sorted(r[0] for r in rows if not r[0].startswith(prefix))
+    if outside:
+        shown = join_list(prefix_of(code) for code in outside[:10])
+        raise DivisionFileError(
+            MSG_OUT_OF_SCOPE % {"count": len(outside), "codes": shown, "scope": prefix},
+            detail=[{"code": code, "reason": str(MSG_OUT_OF_SCOPE_ROW)} for code in outside[:MAX_REPORTED_ERRORS]],
+        )
 
 
 def _existing(rows: list[Row]) -> dict[str, tuple[str, int, str | None]]:

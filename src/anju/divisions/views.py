@@ -53,7 +53,7 @@ def division_children_partial(request, code: str):
 @require_http_methods(["GET", "POST"])
 def division_load(request):
     require_perm(request.user, Perm.DIVISIONS_LOAD)
-    form = DivisionUploadForm(request.POST or None, request.FILES or None)
+    form = DivisionUploadForm(request.POST or None, request.FILES or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         folder = upload_dir(uuid.uuid4())
         for f in form.cleaned_data["files"]:
