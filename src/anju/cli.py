@@ -297,6 +297,8 @@ def jobs():
 @django_command
 def jobs_list(state, limit):
     """列出最近的后台任务。"""
+    from django.utils import timezone
+
     from anju.core.models import Job
 
     qs = Job.objects.select_related("created_by").order_by("-created_at")
@@ -304,7 +306,7 @@ def jobs_list(state, limit):
         qs = qs.filter(state=state)
     for job in qs[:limit]:
         who = job.created_by.username if job.created_by else "(cli)"
-        click.echo(f"{job.pk}  {job.created_at:%Y-%m-%d %H:%M:%S}  {job.get_state_display():<4} {job.progress:>3}%  {who:<16} {job.title}")
+        click.echo(f"{job.pk}  {timezone.localtime(job.created_at):%Y-%m-%d %H:%M:%S}  {job.get_state_display():<4} {job.progress:>3}%  {who:<16} {job.title}")
 
 
 @jobs.command("run")

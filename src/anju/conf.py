@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 DATA_DIR_ENV = "ANJU_DATA_DIR"
@@ -30,10 +31,16 @@ def read_or_create_key(directory: Path, name: str, nbytes: int = 32) -> str:
     Creation uses O_EXCL so two processes starting together agree on one key.
     """
     path = directory / "keys" / name
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(secrets.token_hex(nbytes))
+    if not path.exists():
+        # Write a complete private temp file, then link it into place: link() fails if another process
+        # won the race, and nobody ever reads a half-written key.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(nbytes))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return path.read_text(encoding="ascii").strip()

@@ -255,3 +255,22 @@ def test_security_policy_update_requires_secadmin(sysadmin):
         security_policy_update(actor=sysadmin, lockout_failures=3)
     with pytest.raises(AuthenticationRequired):
         security_policy_update(actor=None, lockout_failures=3)
+
+
+def test_usernames_are_unique_regardless_of_case_even_when_the_check_is_raced(make_user, monkeypatch):
+    """The database index decides when two creates race past the exists() check (PostgreSQL does not serialise them)."""
+    from django.db.models import QuerySet
+
+    from anju.accounts.roles import ROLES
+    from anju.accounts.services import MSG_USERNAME_TAKEN, user_create
+    from anju.core.exceptions import Conflict
+    from anju.divisions.models import Division
+
+    make_user("county_clerk", "429921", username="Zhang")
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)  # as if the other create had not committed yet
+    with pytest.raises(Conflict) as caught:
+        user_create(actor=None, username="zhang", role=ROLES["county_clerk"],
+                    entry_scope=Division.objects.get(code="429921000000"), password="Good@2026pass")
+    assert caught.value.message == str(MSG_USERNAME_TAKEN % {"username": "zhang"})
+    monkeypatch.undo()
+    assert User.objects.filter(username__iexact="zhang").count() == 1

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("账号")
         ordering = ["username"]
+        constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique")]
 
     def __str__(self) -> str:
         return f"{self.full_name or self.username}（{self.role_obj.name if self.role in ROLES else self.role}）"

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -106,14 +106,18 @@ def user_create(
     user = User(username=username, role=role.code, entry_scope=entry_scope, view_scope=view_scope,
                 full_name=full_name.strip(), phone=phone.strip(), must_change_password=must_change_password)
     _check_password(password, user)
-    with transaction.atomic():
-        if User.objects.filter(username__iexact=username).exists():
-            raise Conflict(MSG_USERNAME_TAKEN % {"username": username}, detail={"field": "username"})
-        user.set_password(password)
-        user.password_changed_at = timezone.now()
-        user.save()
-        audit_record(actor=actor, action="accounts.user.created", object_type="user", object_id=user.pk,
-                     division_code=entry_scope.code, after=_user_snapshot(user))
+    taken = Conflict(MSG_USERNAME_TAKEN % {"username": username}, detail={"field": "username"})
+    if User.objects.filter(username__iexact=username).exists():
+        raise taken
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    try:
+        with transaction.atomic():
+            user.save()
+            audit_record(actor=actor, action="accounts.user.created", object_type="user", object_id=user.pk,
+                         division_code=entry_scope.code, after=_user_snapshot(user))
+    except IntegrityError:  # a concurrent create won the case-insensitive unique index
+        raise taken from None
     return user
 
 

@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anju.core.context import current_meta
 from anju.core.models import AuditCheckpoint, AuditEvent
@@ -25,10 +26,10 @@ logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x616E6A75  # "anju": advisory lock that serialises sealers (never writers)
 
-MSG_SEQ_GAP = _("序号 %(expected)s 至 %(found)s 之前的事件缺失（可能被删除）")
-MSG_CONTENT = _("事件内容与封存时的哈希不符（可能被修改）")
-MSG_CHAIN = _("链哈希不符（事件被替换或重排）")
-MSG_CHECKPOINT = _("清理检查点签名无效（检查点被伪造或修改）")
+MSG_SEQ_GAP = gettext_lazy("序号 %(expected)s 至 %(found)s 之前的事件缺失（可能被删除）")
+MSG_CONTENT = gettext_lazy("事件内容与封存时的哈希不符（可能被修改）")
+MSG_CHAIN = gettext_lazy("链哈希不符（事件被替换或重排）")
+MSG_CHECKPOINT = gettext_lazy("清理检查点签名无效（检查点被伪造或修改）")
 
 
 def _json_safe(value: Any) -> Any:
@@ -173,7 +174,7 @@ def audit_verify(*, progress: Callable[[int, str], None] | None = None) -> Verif
     checked = 0
     for event in sealed.iterator(chunk_size=2000):
         if event.seq != prev_seq + 1:
-            reason = MSG_SEQ_GAP % {"expected": prev_seq + 1, "found": event.seq}
+            reason = str(MSG_SEQ_GAP % {"expected": prev_seq + 1, "found": event.seq})
             return VerifyResult(False, checked, unsealed, event.id, event.seq, reason)
         if not hmac.compare_digest(event.content_hash, content_hash(event)):
             return VerifyResult(False, checked, unsealed, event.id, event.seq, str(MSG_CONTENT))
