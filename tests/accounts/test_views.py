@@ -313,11 +313,11 @@ def sec_client(make_user, login):
 
 def test_security_policy_page_updates_values(sec_client):
     assert sec_client.get("/accounts/security/").status_code == 200
-    response = sec_client.post("/accounts/security/", _policy_form(lockout_failures=3, idle_timeout_seconds=900,
+    response = sec_client.post("/accounts/security/", _policy_form(lockout_failures=3, idle_timeout_seconds=300,
                                                                     audit_retention_days=365, totp_required_for_all=True))
     assert response.status_code == 302
     policy = SecurityPolicy.current()
-    assert (policy.lockout_failures, policy.idle_timeout_seconds, policy.audit_retention_days) == (3, 900, 365)
+    assert (policy.lockout_failures, policy.idle_timeout_seconds, policy.audit_retention_days) == (3, 300, 365)
     assert policy.totp_required_for_all
     event = AuditEvent.objects.get(action="accounts.security_policy.updated")
     assert event.actor_username == "sec"
@@ -336,7 +336,10 @@ def test_security_policy_retention_below_six_months_rejected(sec_client):
 
 
 @pytest.mark.parametrize("field,value", [("password_min_length", 7), ("idle_timeout_seconds", 59),
-                                         ("lockout_failures", 0)])
+                                         ("lockout_failures", 0),
+                                         # weaker than the 等保 baseline
+                                         ("idle_timeout_seconds", 601), ("lockout_failures", 6),
+                                         ("password_max_age_days", 91), ("audit_retention_days", 3651)])
 def test_security_policy_other_floors(sec_client, field, value):
     response = sec_client.post("/accounts/security/", _policy_form(**{field: value}))
     assert response.status_code == 200

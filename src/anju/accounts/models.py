@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -65,12 +65,19 @@ class User(AbstractUser):
 class SecurityPolicy(models.Model):
     """The one row of login-security settings the 安全管理员 edits (defaults from ANJU_* settings)."""
 
-    password_min_length = models.PositiveSmallIntegerField(_("密码最小长度"), validators=[MinValueValidator(8)])
-    password_max_age_days = models.PositiveSmallIntegerField(_("密码有效期（天）"), validators=[MinValueValidator(1)])
-    lockout_failures = models.PositiveSmallIntegerField(_("连续失败锁定次数"), validators=[MinValueValidator(1)])
-    lockout_minutes = models.PositiveIntegerField(_("锁定时长（分钟）"), validators=[MinValueValidator(1)])
-    idle_timeout_seconds = models.PositiveIntegerField(_("空闲超时（秒）"), validators=[MinValueValidator(60)])
-    audit_retention_days = models.PositiveIntegerField(_("审计日志保存期（天）"), validators=[MinValueValidator(184)])
+    # Bounds are the 等保 level-3 baseline (POLICY.md §4): a deployment may be stricter, never weaker.
+    password_min_length = models.PositiveSmallIntegerField(
+        _("密码最小长度"), validators=[MinValueValidator(8), MaxValueValidator(64)], help_text=_("8–64 个字符"))
+    password_max_age_days = models.PositiveSmallIntegerField(
+        _("密码有效期（天）"), validators=[MinValueValidator(1), MaxValueValidator(90)], help_text=_("不超过 90 天"))
+    lockout_failures = models.PositiveSmallIntegerField(
+        _("连续失败锁定次数"), validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=_("不超过 5 次"))
+    lockout_minutes = models.PositiveIntegerField(
+        _("锁定时长（分钟）"), validators=[MinValueValidator(1), MaxValueValidator(1440)], help_text=_("1–1440 分钟"))
+    idle_timeout_seconds = models.PositiveIntegerField(
+        _("空闲超时（秒）"), validators=[MinValueValidator(60), MaxValueValidator(600)], help_text=_("60–600 秒"))
+    audit_retention_days = models.PositiveIntegerField(
+        _("审计日志保存期（天）"), validators=[MinValueValidator(184), MaxValueValidator(3650)], help_text=_("不少于 184 天（六个月）"))
     totp_required_for_all = models.BooleanField(_("所有角色均须双因素认证"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,13 +89,14 @@ class SecurityPolicy(models.Model):
 
     @classmethod
     def defaults(cls) -> dict:
+        # ANJU_* environment values are held to the same bounds as the edited policy.
         return {
             "password_min_length": 8,
-            "password_max_age_days": settings.ANJU_PASSWORD_MAX_AGE_DAYS,
-            "lockout_failures": settings.ANJU_LOCKOUT_FAILURES,
-            "lockout_minutes": settings.ANJU_LOCKOUT_MINUTES,
-            "idle_timeout_seconds": settings.ANJU_IDLE_TIMEOUT_SECONDS,
-            "audit_retention_days": max(184, settings.ANJU_AUDIT_RETENTION_DAYS),
+            "password_max_age_days": min(max(settings.ANJU_PASSWORD_MAX_AGE_DAYS, 1), 90),
+            "lockout_failures": min(max(settings.ANJU_LOCKOUT_FAILURES, 1), 5),
+            "lockout_minutes": min(max(settings.ANJU_LOCKOUT_MINUTES, 1), 1440),
+            "idle_timeout_seconds": min(max(settings.ANJU_IDLE_TIMEOUT_SECONDS, 60), 600),
+            "audit_retention_days": min(max(settings.ANJU_AUDIT_RETENTION_DAYS, 184), 3650),
         }
 
     @classmethod

@@ -64,7 +64,7 @@ def password(request):
             update_session_auth_hash(request, request.user)
             messages.success(request, _("密码已修改"))
             return redirect("accounts:me")
-    return render(request, "accounts/password.html", {"form": form})
+    return render(request, "accounts/password.html", {"form": form, "policy": SecurityPolicy.current()})
 
 
 def _qr_svg(uri: str) -> str:
