@@ -8,6 +8,7 @@ import sys
 import threading
 
 import click
+from django.utils.translation import gettext as _
 
 from anju.conf import DATA_DIR_ENV
 
@@ -50,18 +51,29 @@ def django_command(f):
         try:
             return f(*args, **kwargs)
         except ApplicationError as exc:
-            click.secho(f"错误：{exc.message}", fg="red", err=True)
-            if isinstance(exc.detail, list):
-                for item in exc.detail[:50]:
-                    click.echo("  " + (f"{item.get('file', '')} 第 {item.get('line')} 行：{item.get('reason')}"
-                                       if isinstance(item, dict) and "line" in item else str(item)), err=True)
-                if len(exc.detail) > 50:
-                    click.echo(f"  …… 另有 {len(exc.detail) - 50} 处", err=True)
+            _echo_error(exc.message, exc.detail)
             sys.exit(2)
         finally:
             reset_meta(token)
 
     return data_dir_option(wrapper)
+
+
+def _echo_error(message: str, detail=None, limit: int = 50) -> None:
+    """Print an error and, for a list of problems, each one (file and line where known) to stderr."""
+    click.secho(_("错误：%(message)s") % {"message": message}, fg="red", err=True)
+    if not isinstance(detail, list):
+        return
+    for item in detail[:limit]:
+        if isinstance(item, dict) and "line" in item:
+            text = _("%(file)s 第 %(line)s 行：%(reason)s") % {"file": item.get("file", ""), "line": item["line"], "reason": item.get("reason", "")}
+        elif isinstance(item, dict) and "code" in item:
+            text = f"{item['code']}：{item.get('reason', '')}"
+        else:
+            text = str(item)
+        click.echo("  " + text, err=True)
+    if len(detail) > limit:
+        click.echo("  " + _("…… 另有 %(n)s 处") % {"n": len(detail) - limit}, err=True)
 
 
 class ProgressBar:
@@ -118,24 +130,20 @@ def createuser(username, role, scope, view_scope, full_name, password_stdin):
     """创建账号（服务器操作员；可创建系统/安全/审计管理员）。"""
     from anju.accounts.roles import ROLES, role_by_code_or_name
     from anju.accounts.services import user_create
-    from anju.core.exceptions import ValidationFailed
-    from anju.divisions.codes import full_code
-    from anju.divisions.models import Division
+    from anju.core.exceptions import ValidationFailed, join_list
+    from anju.divisions.selectors import MSG_CODE_UNKNOWN, division_by_code
 
     role_obj = role_by_code_or_name(role)
     if role_obj is None:
-        choices = "、".join(f"{r.code}（{r.name}）" for r in ROLES.values())
-        raise ValidationFailed(f"未知角色“{role}”。可选：{choices}")
+        choices = join_list(f"{r.code}（{r.name}）" for r in ROLES.values())
+        raise ValidationFailed(_("未知角色“%(role)s”。可选：%(choices)s") % {"role": role, "choices": choices})
 
     def division(value, option):
         try:
-            code = full_code(value)
-        except ValueError:
-            raise ValidationFailed(f"{option}：区划代码“{value}”应为 2、4、6、9 或 12 位数字") from None
-        found = Division.objects.filter(code=code).first()
-        if found is None:
-            raise ValidationFailed(f"{option}：区划 {value} 不存在，请先用 anju divisions load 导入区划")
-        return found
+            return division_by_code(value, field=option)
+        except ValidationFailed as exc:
+            hint = _("（请先用 anju divisions load 导入区划）") if exc.message == str(MSG_CODE_UNKNOWN % {"code": value}) else ""
+            raise ValidationFailed(f"{option}：{exc.message}{hint}") from None
 
     entry = division(scope, "--scope")
     view = division(view_scope, "--view-scope") if view_scope else entry
@@ -145,7 +153,8 @@ def createuser(username, role, scope, view_scope, full_name, password_stdin):
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
     user = user_create(actor=None, username=username, role=role_obj, entry_scope=entry, view_scope=view,
                        password=password, full_name=full_name, must_change_password=False)
-    click.echo(f"已创建账号 {user.username}：{role_obj.name}，范围 {entry.name}（{entry.prefix}）")
+    click.echo(_("已创建账号 %(user)s：%(role)s，范围 %(scope)s（%(code)s）")
+               % {"user": user.username, "role": role_obj.name, "scope": entry.name, "code": entry.prefix})
 
 
 @main.group()
@@ -161,7 +170,9 @@ def divisions_load_cmd(directory, root):
     """从 NBS 格式 CSV 目录导入区划（幂等：新增、更新名称，不删除）。"""
     import time
 
+    from anju.core.exceptions import join_list
     from anju.core.jobs import job_create_inline, job_execute
+    from anju.divisions.models import Level
 
     job = job_create_inline(actor=None, kind="divisions.load", params={"dir": os.path.abspath(directory), "root": root or "",
                                                                        "source": "cli"})
@@ -173,19 +184,14 @@ def divisions_load_cmd(directory, root):
         bar.close()
     _finish_job(job)
     r = job.result
-    names = {"1": "省", "2": "市", "3": "县", "4": "乡", "5": "村"}
-    levels = "，".join(f"{names[k]} {v}" for k, v in sorted(r["per_level"].items()))
-    click.echo(f"读取 {r['read']} 条（{levels}）：新增 {r['inserted']}，更新 {r['updated']}，未变 {r['unchanged']}；"
-               f"用时 {time.perf_counter() - started:.2f} 秒")
+    levels = join_list(f"{Level(int(k)).label} {v}" for k, v in sorted(r["per_level"].items()))
+    click.echo(_("读取 %(read)s 条（%(levels)s）：新增 %(inserted)s，更新 %(updated)s，未变 %(unchanged)s；用时 %(seconds).2f 秒") % {
+        **r, "levels": levels, "seconds": time.perf_counter() - started})
 
 
 def _finish_job(job) -> None:
     if job.state != "succeeded":
-        click.secho(f"错误：{job.error}", fg="red", err=True)
-        detail = (job.result or {}).get("detail")
-        if isinstance(detail, list):
-            for item in detail[:50]:
-                click.echo(f"  {item.get('file', '')} 第 {item.get('line')} 行：{item.get('reason')}", err=True)
+        _echo_error(job.error, (job.result or {}).get("detail"))
         sys.exit(2)
 
 
@@ -202,9 +208,9 @@ def audit_verify_cmd():
 
     result = audit_verify()
     if result.ok:
-        click.echo(f"审计日志完整：已校验 {result.checked} 条已封存事件，{result.unsealed} 条待封存。")
+        click.echo(_("审计日志完整：已校验 %(checked)s 条已封存事件，%(unsealed)s 条待封存。") % result.as_dict())
         return
-    click.secho(f"审计日志被篡改：第一条异常事件 id={result.first_broken_id} 序号={result.first_broken_seq}：{result.reason}",
+    click.secho(_("审计日志被篡改：第一条异常事件 id=%(first_broken_id)s 序号=%(first_broken_seq)s：%(reason)s") % result.as_dict(),
                 fg="red", err=True)
     sys.exit(1)
 
@@ -215,7 +221,7 @@ def audit_seal_cmd():
     """封存所有已提交但未封存的事件。"""
     from anju.core.audit import audit_seal
 
-    click.echo(f"已封存 {audit_seal()} 条事件。")
+    click.echo(_("已封存 %(n)s 条事件。") % {"n": audit_seal()})
 
 
 @audit.command("purge")
@@ -230,7 +236,8 @@ def audit_purge_cmd():
     with transaction.atomic():
         result = audit_purge(actor=None)
     cutoff = timezone.localtime(result.cutoff)
-    click.echo(f"已清理 {result.purged} 条 {cutoff:%Y-%m-%d %H:%M} 之前的事件（至序号 {result.through_seq}）。")
+    click.echo(_("已清理 %(n)s 条 %(cutoff)s 之前的事件（至序号 %(seq)s）。")
+               % {"n": result.purged, "cutoff": f"{cutoff:%Y-%m-%d %H:%M}", "seq": result.through_seq})
 
 
 @main.command()
@@ -253,7 +260,7 @@ def _serve(host: str, port: int, threads: int, worker: bool) -> None:
     if worker:
         threading.Thread(target=_run_worker, kwargs={"interval": 0.5}, daemon=True, name="anju-worker").start()
         threading.Thread(target=run_housekeeping, args=(threading.Event(),), daemon=True, name="anju-housekeeping").start()
-    click.echo(f"anju 正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）")
+    click.echo(_("anju 正在 %(url)s 提供服务（Ctrl+C 停止）") % {"url": f"http://{host}:{port}/"})
     waitress_serve(application, host=host, port=port, threads=threads, ident="anju")
 
 
@@ -281,7 +288,7 @@ def housekeeping(once):
 
     if once:
         result = housekeeping_once()
-        click.echo(f"已封存 {result.sealed} 条审计事件，清理 {result.purged} 条过期事件。")
+        click.echo(_("已封存 %(sealed)s 条审计事件，清理 %(purged)s 条过期事件。") % {"sealed": result.sealed, "purged": result.purged})
         return
     run_housekeeping(threading.Event())
 
@@ -323,9 +330,9 @@ def jobs_run(job_id):
     try:
         job = Job.objects.get(pk=job_id)
     except (Job.DoesNotExist, ValidationError):
-        raise NotFound(f"任务 {job_id} 不存在") from None
+        raise NotFound(_("任务 %(id)s 不存在") % {"id": job_id}) from None
     if job.state != Job.State.QUEUED:
-        click.echo(f"任务 {job.pk} 的状态是“{job.get_state_display()}”，只能运行排队中的任务。", err=True)
+        click.echo(_("任务 %(id)s 的状态是“%(state)s”，只能运行排队中的任务。") % {"id": job.pk, "state": job.get_state_display()}, err=True)
         sys.exit(2)
     bar = ProgressBar(job.title)
     try:
@@ -333,7 +340,7 @@ def jobs_run(job_id):
     finally:
         bar.close()
     _finish_job(job)
-    click.echo(f"任务完成：{job.message}")
+    click.echo(_("任务完成：%(message)s") % {"message": job.message})
 
 
 @main.command()

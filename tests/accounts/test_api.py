@@ -11,6 +11,7 @@ from anju.accounts.passwords import MSG_CLASSES
 from anju.accounts.services import MSG_IT_ROLE_CLI, MSG_SCOPE_OUTSIDE, MSG_USERNAME_TAKEN
 from anju.core.exceptions import NotFound, PermissionDenied
 from anju.core.models import AuditEvent
+from anju.divisions.selectors import MSG_CODE_FORMAT, MSG_CODE_UNKNOWN
 
 GOOD = "Good@2026pass"
 
@@ -118,9 +119,9 @@ def test_create_duplicate_username_is_409(admin_api, make_user):
 @pytest.mark.parametrize(
     "overrides,field,message",
     [
-        ({"entry_scope": "42992"}, "entry_scope", "entry_scope: 区划代码应为 2、4、6、9 或 12 位数字"),
-        ({"entry_scope": "429999"}, "entry_scope", "entry_scope: 区划代码 429999 不存在"),
-        ({"view_scope": "x"}, "view_scope", "view_scope: 区划代码应为 2、4、6、9 或 12 位数字"),
+        ({"entry_scope": "42992"}, "entry_scope", "entry_scope：" + str(MSG_CODE_FORMAT % {"code": "42992"})),
+        ({"entry_scope": "429999"}, "entry_scope", "entry_scope：" + str(MSG_CODE_UNKNOWN % {"code": "429999"})),
+        ({"view_scope": "x"}, "view_scope", "view_scope：" + str(MSG_CODE_FORMAT % {"code": "x"})),
         ({"role": "boss"}, "role", MSG_ROLE % "boss"),
         ({"password": "weakpassword"}, "password", None),
         ({"role": "township_clerk"}, "entry_scope", None),

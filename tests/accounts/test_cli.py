@@ -64,7 +64,7 @@ def test_createuser_unknown_role(tree):
     [
         ("42992", "--scope：区划代码“42992”应为 2、4、6、9 或 12 位数字"),
         ("abc", "--scope：区划代码“abc”应为 2、4、6、9 或 12 位数字"),
-        ("429999", "--scope：区划 429999 不存在"),
+        ("429999", "--scope：区划代码 429999 不存在（请先用 anju divisions load 导入区划）"),
     ],
 )
 def test_createuser_bad_scope(tree, scope, message):
@@ -77,7 +77,7 @@ def test_createuser_bad_scope(tree, scope, message):
 def test_createuser_bad_view_scope(tree):
     result = _run(["alice", "--role", "县级经办", "--scope", "429921", "--view-scope", "4298"])
     assert result.exit_code == 2
-    assert "--view-scope：区划 4298 不存在" in result.stderr
+    assert "--view-scope：区划代码 4298 不存在" in result.stderr
 
 
 @pytest.mark.parametrize("password,message", [("weakpassword", MSG_CLASSES), ("Ab1!", MSG_TOO_SHORT % {"n": 8})])

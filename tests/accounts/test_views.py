@@ -17,6 +17,7 @@ from anju.accounts.services import (
 )
 from anju.core.exceptions import PermissionDenied
 from anju.core.models import AuditEvent
+from anju.divisions.selectors import MSG_CODE_FORMAT, MSG_CODE_UNKNOWN
 
 GOOD = "Good@2026pass"
 
@@ -154,10 +155,10 @@ def _field_errors(response, field):
 @pytest.mark.parametrize(
     "overrides,field,expected",
     [
-        ({"entry_scope": "4299x"}, "entry_scope", "区划代码应为 2、4、6、9 或 12 位数字"),
-        ({"entry_scope": "12345"}, "entry_scope", "区划代码应为 2、4、6、9 或 12 位数字"),
-        ({"entry_scope": "429999"}, "entry_scope", "区划代码 429999 不存在"),
-        ({"view_scope": "abc"}, "view_scope", "区划代码应为 2、4、6、9 或 12 位数字"),
+        ({"entry_scope": "4299x"}, "entry_scope", str(MSG_CODE_FORMAT % {"code": "4299x"})),
+        ({"entry_scope": "12345"}, "entry_scope", str(MSG_CODE_FORMAT % {"code": "12345"})),
+        ({"entry_scope": "429999"}, "entry_scope", str(MSG_CODE_UNKNOWN % {"code": "429999"})),
+        ({"view_scope": "abc"}, "view_scope", str(MSG_CODE_FORMAT % {"code": "abc"})),
         ({"password": "weakpassword"}, "password", str(MSG_CLASSES)),
         ({"password": "Ab1!"}, "password", str(MSG_TOO_SHORT % {"n": 8})),
         ({"view_scope": "429922"}, "view_scope", str(MSG_VIEW_WIDER)),

@@ -41,7 +41,7 @@ def test_load_prints_counts_and_exits_0(db, tmp_path):
     result = invoke("divisions", "load", str(tmp_path))
 
     assert result.exit_code == 0, result.output
-    assert "读取 2 条（省 1，市 1）：新增 2，更新 0，未变 0；用时" in result.stdout
+    assert "读取 2 条（省级 1、市级 1）：新增 2，更新 0，未变 0；用时" in result.stdout
     assert Division.objects.get(code="420500000000").parent_id == "420000000000"
     job = Job.objects.get(kind="divisions.load")
     assert (job.state, job.params["source"], job.params["dir"]) == (Job.State.SUCCEEDED, "cli", str(tmp_path))
@@ -57,7 +57,7 @@ def test_second_run_reports_updates_and_unchanged(db, tmp_path):
     result = invoke("divisions", "load", str(tmp_path))
 
     assert result.exit_code == 0, result.output
-    assert "读取 3 条（省 1，市 2）：新增 1，更新 1，未变 1；" in result.stdout
+    assert "读取 3 条（省级 1、市级 2）：新增 1，更新 1，未变 1；" in result.stdout
     assert Division.objects.get(code="420500000000").name == "宜昌市（新）"
 
 
@@ -65,7 +65,7 @@ def test_load_of_real_data(db, shared_divisions):
     result = invoke("divisions", "load", str(shared_divisions))
 
     assert result.exit_code == 0, result.output
-    assert ("读取 45377 条（省 31，市 342，县 2975，乡 41351，村 678）：新增 45377，更新 0，未变 0；"
+    assert ("读取 45377 条（省级 31、市级 342、县级 2975、乡级 41351、村级 678）：新增 45377，更新 0，未变 0；"
             in result.stdout)
     assert Division.objects.count() == 45377
 
@@ -75,7 +75,7 @@ def test_load_with_root_takes_one_city(db, shared_divisions, root):
     result = invoke("divisions", "load", str(shared_divisions), "--root", root)
 
     assert result.exit_code == 0, result.output
-    assert "读取 806 条（省 1，市 1，县 13，乡 113，村 678）：新增 806，更新 0，未变 0；" in result.stdout
+    assert "读取 806 条（省级 1、市级 1、县级 13、乡级 113、村级 678）：新增 806，更新 0，未变 0；" in result.stdout
     assert set(Division.objects.values_list("code", flat=True)) == (
         {"420000000000"} | set(Division.objects.filter(code__startswith="4205").values_list("code", flat=True)))
 

@@ -10,8 +10,8 @@ from anju.accounts import selectors, services
 from anju.accounts.roles import ROLES
 from anju.core.api_base import ERRORS, Pagination, Text
 from anju.core.exceptions import NotFound, ValidationFailed
-from anju.divisions.codes import full_code
 from anju.divisions.models import Division
+from anju.divisions.selectors import division_by_code
 
 router = Router(tags=["accounts"])
 
@@ -73,13 +73,9 @@ def _division(value: str | None, field: str) -> Division | None:
     if value is None:
         return None
     try:
-        code = full_code(value)
-    except ValueError:
-        raise ValidationFailed(f"{field}: 区划代码应为 2、4、6、9 或 12 位数字", detail={"field": field}) from None
-    division = Division.objects.filter(code=code).first()
-    if division is None:
-        raise ValidationFailed(f"{field}: 区划代码 {value} 不存在", detail={"field": field})
-    return division
+        return division_by_code(value, field=field)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"{field}：{exc.message}", detail=exc.detail) from None
 
 
 def _role(value: str | None):

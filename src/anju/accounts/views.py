@@ -30,8 +30,8 @@ from anju.accounts.roles import ROLES, Perm
 from anju.core.access import require_perm
 from anju.core.exceptions import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from anju.core.pagination import paginate
-from anju.divisions.codes import full_code
 from anju.divisions.models import Division
+from anju.divisions.selectors import division_by_code
 
 
 def _form_error(form, exc: ApplicationError) -> None:
@@ -132,14 +132,10 @@ def users(request):
 
 def _division_or_error(form, field: str, value: str) -> Division | None:
     try:
-        code = full_code(value)
-    except ValueError:
-        form.add_error(field, _("区划代码应为 2、4、6、9 或 12 位数字"))
+        return division_by_code(value, field=field)
+    except ValidationFailed as exc:
+        form.add_error(field, exc.message)
         return None
-    division = Division.objects.filter(code=code).first()
-    if division is None:
-        form.add_error(field, _("区划代码 %(code)s 不存在") % {"code": value})
-    return division
 
 
 @login_required

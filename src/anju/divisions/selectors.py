@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy
 
 from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q, in_scope, prefix_for, require_perm
-from anju.core.exceptions import NotFound
+from anju.core.exceptions import NotFound, ValidationFailed
 from anju.divisions.codes import full_code
 from anju.divisions.models import PREFIX_LENGTH, Division, Level
+
+MSG_CODE_FORMAT = gettext_lazy("区划代码“%(code)s”应为 2、4、6、9 或 12 位数字")
+MSG_CODE_UNKNOWN = gettext_lazy("区划代码 %(code)s 不存在")
+
+
+def division_by_code(value: str, *, field: str = "") -> Division:
+    """Resolve a code typed by a user (short or full form) for assigning scopes.
+
+    Not scoped: it only names a division; the service that assigns it checks the actor's jurisdiction.
+    """
+    try:
+        code = full_code(value)
+    except ValueError:
+        raise ValidationFailed(MSG_CODE_FORMAT % {"code": value}, detail={"field": field}) from None
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise ValidationFailed(MSG_CODE_UNKNOWN % {"code": value}, detail={"field": field})
+    return division
 
 
 def division_list(*, actor, parent: str = "", level: int | None = None, q: str = "") -> QuerySet[Division]:
