@@ -7,6 +7,7 @@ import logging
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -55,9 +56,18 @@ def _not_found(request, exc):
     return _error(request, 404, "not_found", _("对象不存在或不在您的管辖范围内"))
 
 
+MSG_CSRF = gettext_lazy("CSRF 校验失败：请刷新页面后重试（脚本请改用 API 令牌）")
+MSG_BAD_REQUEST = gettext_lazy("请求格式有误（请求体应为 JSON）")
+MSG_HTTP_ERROR = gettext_lazy("请求无法处理")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, "http_error", exc.message)
+    """ninja's own errors (CSRF, unparsable bodies) in Chinese; its English text goes into detail."""
+    if exc.status_code == 403 and "csrf" in str(exc.message).lower():
+        return _error(request, 403, "csrf_failed", MSG_CSRF, str(exc.message))
+    message = MSG_BAD_REQUEST if exc.status_code == 400 else MSG_HTTP_ERROR
+    return _error(request, exc.status_code, "http_error", message, str(exc.message))
 
 
 @api.exception_handler(Exception)

@@ -64,14 +64,10 @@ def _echo_error(message: str, detail=None, limit: int = 50) -> None:
     click.secho(_("错误：%(message)s") % {"message": message}, fg="red", err=True)
     if not isinstance(detail, list):
         return
+    from anju.core.exceptions import describe_problem
+
     for item in detail[:limit]:
-        if isinstance(item, dict) and "line" in item:
-            text = _("%(file)s 第 %(line)s 行：%(reason)s") % {"file": item.get("file", ""), "line": item["line"], "reason": item.get("reason", "")}
-        elif isinstance(item, dict) and "code" in item:
-            text = f"{item['code']}：{item.get('reason', '')}"
-        else:
-            text = str(item)
-        click.echo("  " + text, err=True)
+        click.echo("  " + describe_problem(item), err=True)
     if len(detail) > limit:
         click.echo("  " + _("…… 另有 %(n)s 处") % {"n": len(detail) - limit}, err=True)
 

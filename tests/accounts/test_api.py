@@ -122,7 +122,7 @@ def test_create_duplicate_username_is_409(admin_api, make_user):
         ({"entry_scope": "42992"}, "entry_scope", "entry_scope：" + str(MSG_CODE_FORMAT % {"code": "42992"})),
         ({"entry_scope": "429999"}, "entry_scope", "entry_scope：" + str(MSG_CODE_UNKNOWN % {"code": "429999"})),
         ({"view_scope": "x"}, "view_scope", "view_scope：" + str(MSG_CODE_FORMAT % {"code": "x"})),
-        ({"role": "boss"}, "role", MSG_ROLE % "boss"),
+        ({"role": "boss"}, "role", str(MSG_ROLE % {"role": "boss"})),
         ({"password": "weakpassword"}, "password", None),
         ({"role": "township_clerk"}, "entry_scope", None),
     ],

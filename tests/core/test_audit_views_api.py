@@ -407,3 +407,12 @@ def test_api_verify_and_purge_jobs(city_auditor):
         assert response.status_code == 202
         assert response.json()["kind"] == kind
         assert job_execute(response.json()["id"]).state == Job.State.SUCCEEDED
+
+
+def test_export_with_bad_filters_keeps_the_page_whole(tree, make_user, login):
+    """An invalid export request re-renders the audit page with its errors and all its actions."""
+    client = login(make_user("auditadmin", "4299"))
+    response = client.post("/audit/export/", {"division": "abc"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["division"]
+    assert response.context["can_verify"] and response.context["can_purge"]

@@ -284,7 +284,7 @@ def test_job_status_json(kinds, clerk, login):
     job = job_submit(actor=clerk, kind="test.ok", params={"x": 1})
     body = client.get(f"/jobs/{job.pk}/status/").json()
     assert set(body) == {"id", "kind", "title", "state", "state_label", "progress", "message", "error", "result",
-                         "has_file", "created_at", "finished"}
+                         "has_file", "created_at", "finished", "problems"}
     assert (body["id"], body["state"], body["state_label"], body["progress"], body["finished"]) == (
         str(job.pk), "queued", "排队中", 0, False)
     job_execute(job.pk)

@@ -3,19 +3,20 @@
 
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from anju.accounts import selectors, services
 from anju.accounts.roles import ROLES
 from anju.core.api_base import ERRORS, Pagination, Text
-from anju.core.exceptions import NotFound, ValidationFailed
+from anju.core.exceptions import ValidationFailed
 from anju.divisions.models import Division
 from anju.divisions.selectors import division_by_code
 
 router = Router(tags=["accounts"])
 
-MSG_ROLE = "未知角色：%s"
+MSG_ROLE = gettext_lazy("未知角色：%(role)s")
 
 
 class UserOut(Schema):
@@ -83,7 +84,7 @@ def _role(value: str | None):
         return None
     role = ROLES.get(value)
     if role is None:
-        raise ValidationFailed(MSG_ROLE % value, detail={"field": "role"})
+        raise ValidationFailed(MSG_ROLE % {"role": value}, detail={"field": "role"})
     return role
 
 
@@ -161,5 +162,3 @@ def revoke_token(request, token_id: int):
     services.token_revoke(actor=request.auth, token=selectors.access_token(request.auth, token_id))
     return Status(204, None)
 
-
-__all__ = ["router", "NotFound"]

@@ -10,9 +10,9 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anju.accounts.models import SecurityPolicy
+from anju.accounts.selectors import user_has_totp
 
 MSG_IDLE = gettext_lazy("您已超过 %(minutes)s 分钟未操作，请重新登录")
 MSG_ENROL = gettext_lazy("您的角色须启用双因素认证，请先绑定认证器")
@@ -28,7 +28,7 @@ class LoginSecurityMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or getattr(request, "anju_token_auth", False):
+        if user is None or not user.is_authenticated:  # bearer-token requests are anonymous here
             return self.get_response(request)
         path = request.path
         if path.startswith(("/static/", "/i18n/")):
@@ -50,7 +50,7 @@ class LoginSecurityMiddleware:
         allowed = {reverse("web:logout")}
         target = None
         if policy.totp_required(user) and not user.is_verified():
-            if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            if user_has_totp(user):
                 # A session that never passed the second factor while one is bound: sign in again, fully.
                 request.anju_logout_reason = "second_factor_missing"
                 logout(request)

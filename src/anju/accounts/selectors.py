@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anju.accounts.models import APIToken, User
 from anju.accounts.roles import Perm
@@ -81,3 +82,18 @@ def access_token(actor: User, token_id: int) -> APIToken:
     if token is None or token.user_id != actor.pk:
         raise NotFound()
     return token
+
+
+def user_has_totp(user: User) -> bool:
+    """Whether the user has a confirmed authenticator (their own state: no scope involved)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def pending_totp_device(user: User) -> TOTPDevice | None:
+    """The authenticator the user is binding right now, if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+
+
+def users_with_totp(users: QuerySet[User]) -> set[int]:
+    """Ids among `users` (already scoped by the caller's selector) that have a confirmed authenticator."""
+    return set(TOTPDevice.objects.filter(confirmed=True, user__in=users).values_list("user_id", flat=True))

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from anju.accounts.models import APIToken, SecurityPolicy, User
 from anju.accounts.passwords import MSG_SAME
 from anju.accounts.roles import IT_ROLES, ROLES, Perm, Role
+from anju.accounts.selectors import pending_totp_device
 from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_diff, audit_record
 from anju.core.exceptions import Conflict, PermissionDenied, ValidationFailed, join_list
@@ -214,7 +215,7 @@ def totp_begin(*, actor: User) -> TOTPDevice:
 
 
 def totp_confirm(*, actor: User, token: str) -> TOTPDevice:
-    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("-id").first()
+    device = pending_totp_device(actor)
     if device is None:
         raise ValidationFailed(MSG_TOTP_NONE, detail={"field": "token"})
     if not device.verify_token((token or "").strip()):
@@ -321,14 +322,6 @@ def token_authenticate(secret: str) -> User | None:
     return token.user
 
 
-def policy_requires_totp(user: User) -> bool:
-    return SecurityPolicy.current().totp_required(user)
-
-
-def user_has_totp(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
-def roles_for_actor(actor: User) -> list[Role]:
-    """Roles an administrator may hand out from the web (business roles only)."""
+def assignable_roles() -> list[Role]:
+    """Roles an administrator may hand out from the web or API: business roles only (IT roles: CLI)."""
     return [r for r in ROLES.values() if r.code not in IT_ROLES]

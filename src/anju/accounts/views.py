@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anju.accounts import selectors, services
 from anju.accounts.forms import (
@@ -43,7 +42,7 @@ def _form_error(form, exc: ApplicationError) -> None:
 def me(request):
     policy = SecurityPolicy.current()
     return render(request, "accounts/me.html", {
-        "has_totp": services.user_has_totp(request.user),
+        "has_totp": selectors.user_has_totp(request.user),
         "totp_required": policy.totp_required(request.user),
         "policy": policy,
         "perm_labels": [Perm.LABELS[p] for p in sorted(request.user.perms) if p in Perm.LABELS],
@@ -85,13 +84,13 @@ def totp(request):
             otp_login(request, device)
             messages.success(request, _("认证器已绑定，今后登录需输入动态验证码"))
             return redirect("accounts:me")
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-id").first()
+    device = selectors.pending_totp_device(request.user)
     if device is None or request.method == "GET":
         device = services.totp_begin(actor=request.user)
     secret = base64.b32encode(device.bin_key).decode()
     return render(request, "accounts/totp.html", {
         "form": form, "qr_svg": _qr_svg(device.config_url), "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "has_totp": services.user_has_totp(request.user),
+        "has_totp": selectors.user_has_totp(request.user),
     })
 
 
@@ -142,7 +141,7 @@ def _division_or_error(form, field: str, value: str) -> Division | None:
 @require_http_methods(["GET", "POST"])
 def user_create(request):
     require_perm(request.user, Perm.USERS_MANAGE)
-    roles = services.roles_for_actor(request.user)
+    roles = services.assignable_roles()
     form = UserForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -164,7 +163,7 @@ def user_create(request):
 @require_http_methods(["GET", "POST"])
 def user_edit(request, user_id: int):
     target = selectors.access_user(request.user, user_id)
-    roles = services.roles_for_actor(request.user)
+    roles = services.assignable_roles()
     initial = {"username": target.username, "full_name": target.full_name, "phone": target.phone, "role": target.role,
                "entry_scope": target.entry_scope.prefix if target.entry_scope_id else "",
                "view_scope": target.view_scope.prefix if target.view_scope_id else "", "is_active": target.is_active}
@@ -225,7 +224,7 @@ def security_users(request):
     q = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     locked_only = request.GET.get("locked") == "1"
     qs = selectors.security_user_list(actor=request.user, q=q, locked_only=locked_only)
-    totp_users = set(TOTPDevice.objects.filter(confirmed=True, user__in=qs).values_list("user_id", flat=True))
+    totp_users = selectors.users_with_totp(qs)
     return render(request, "accounts/security_users.html", {
         "page": paginate(request, qs), "locked": selectors.locked_usernames(), "totp_users": totp_users,
         "q": q, "locked_only": locked_only,

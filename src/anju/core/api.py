@@ -9,7 +9,7 @@ from django.http import FileResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from anju.core.api_base import ERRORS, Pagination, Text
+from anju.core.api_base import ERRORS, Mapped, Pagination, Text
 from anju.core.jobs import access_job, job_list, job_result_file, job_submit
 from anju.core.selectors import audit_event_list
 from anju.core.views_jobs import job_payload
@@ -67,6 +67,7 @@ class JobOut(Schema):
     has_file: bool
     created_at: datetime
     finished: bool
+    problems: list[str] = []
 
 
 @router.get("/audit/events", response={200: list[AuditEventOut], **ERRORS}, summary="审计事件", tags=["audit"])
@@ -94,7 +95,7 @@ def purge_audit(request):
 @router.get("/jobs", response={200: list[JobOut], **ERRORS}, summary="后台任务", tags=["jobs"])
 @paginate(Pagination)
 def list_jobs(request, state: str | None = Query(None, pattern="^(queued|running|succeeded|failed)$")):
-    return [job_payload(j) for j in job_list(actor=request.auth, state=state or "")[:1000]]
+    return Mapped(job_list(actor=request.auth, state=state or ""), job_payload)
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, summary="一个后台任务及其进度", tags=["jobs"])

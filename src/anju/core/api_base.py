@@ -38,6 +38,20 @@ class Pagination(LimitOffsetPagination):
         super().__init__(max_limit=MAX_PAGE_LIMIT, **kwargs)
 
 
+class Mapped:
+    """A queryset whose page items pass through `fn` after slicing, so pagination still counts and
+    slices in the database (ninja's paginator calls .all().count() and [offset:offset+limit])."""
+
+    def __init__(self, queryset, fn):
+        self.queryset, self.fn = queryset, fn
+
+    def all(self):
+        return self.queryset
+
+    def __getitem__(self, window):
+        return [self.fn(item) for item in self.queryset[window]]
+
+
 class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
@@ -46,7 +60,6 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
-        request.anju_token_auth = True
         return user
 
 

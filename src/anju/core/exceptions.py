@@ -58,3 +58,12 @@ class Conflict(ApplicationError):
 def join_list(items) -> str:
     """Join names the way the active language lists them (、 in Chinese, a comma in English)."""
     return str(_("、")).join(str(i) for i in items)
+
+
+def describe_problem(item) -> str:
+    """One entry of an error's detail list as a line for people: "file 第 n 行：reason", "code：reason"."""
+    if isinstance(item, dict) and "line" in item:
+        return _("%(file)s 第 %(line)s 行：%(reason)s") % {"file": item.get("file", ""), "line": item["line"], "reason": item.get("reason", "")}
+    if isinstance(item, dict) and "code" in item:
+        return f"{item['code']}：{item.get('reason', '')}"
+    return str(item)

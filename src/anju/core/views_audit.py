@@ -16,18 +16,23 @@ from anju.core.pagination import paginate
 from anju.core.selectors import audit_event_list
 
 
-@login_required
-def audit_list(request):
-    require_perm(request.user, Perm.AUDIT_VIEW)
-    form = AuditFilterForm(request.GET or None)
-    params = form.as_params() if form.is_valid() else {}
-    events = audit_event_list(actor=request.user, **audit_filters_from_params(params)) if (form.is_valid() or not request.GET) else None
-    return render(request, "core/audit_list.html", {
+def _list_context(request, form, events) -> dict:
+    return {
         "form": form, "page": paginate(request, events) if events is not None else None,
         "retention_days": SecurityPolicy.current().audit_retention_days,
         "can_export": request.user.can(Perm.AUDIT_EXPORT), "can_verify": request.user.can(Perm.AUDIT_VERIFY),
         "can_purge": request.user.can(Perm.AUDIT_PURGE),
-    })
+    }
+
+
+@login_required
+def audit_list(request):
+    require_perm(request.user, Perm.AUDIT_VIEW)
+    form = AuditFilterForm(request.GET or None)
+    valid = form.is_valid()
+    events = audit_event_list(actor=request.user, **audit_filters_from_params(form.as_params() if valid else {})) \
+        if (valid or not request.GET) else None
+    return render(request, "core/audit_list.html", _list_context(request, form, events))
 
 
 @login_required
@@ -36,7 +41,7 @@ def audit_export(request):
     require_perm(request.user, Perm.AUDIT_EXPORT)
     form = AuditFilterForm(request.POST)
     if not form.is_valid():
-        return render(request, "core/audit_list.html", {"form": form, "page": None}, status=400)
+        return render(request, "core/audit_list.html", _list_context(request, form, None), status=400)
     job = job_submit(actor=request.user, kind="audit.export", params=form.as_params())
     return redirect("jobs:detail", job_id=job.pk)
 

@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
 
-from anju.core.jobs import JOB_KINDS, access_job, job_list, job_progress, job_result_file
+from anju.core.exceptions import describe_problem
+from anju.core.jobs import access_job, job_list, job_progress, job_result_file
 from anju.core.models import Job
 from anju.core.pagination import paginate
 
@@ -21,15 +22,21 @@ def job_payload(job: Job) -> dict:
         "progress": percent, "message": message, "error": job.error, "result": result,
         "has_file": bool(job.result_file) and job.state == Job.State.SUCCEEDED,
         "created_at": job.created_at.isoformat(), "finished": job.is_finished,
+        "problems": _problems(result),
     }
+
+
+def _problems(result) -> list[str]:
+    """A failed job's detail as display lines (the page and its polling script show the same text)."""
+    detail = result.get("detail") if isinstance(result, dict) else None
+    return [describe_problem(item) for item in detail[:200]] if isinstance(detail, list) else []
 
 
 @login_required
 def job_index(request):
     state = request.GET.get("state", "")
     qs = job_list(actor=request.user, state=state if state in Job.State.values else "")
-    return render(request, "core/job_list.html", {"page": paginate(request, qs), "states": Job.State.choices, "state": state,
-                                                  "kinds": {k: v.title for k, v in JOB_KINDS.items()}})
+    return render(request, "core/job_list.html", {"page": paginate(request, qs), "states": Job.State.choices, "state": state})
 
 
 @login_required

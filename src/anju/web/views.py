@@ -15,7 +15,8 @@ from django_otp import match_token
 
 from anju.accounts.lockout import locked_message
 from anju.accounts.models import SecurityPolicy
-from anju.accounts.services import user_has_totp
+from anju.accounts.roles import Perm
+from anju.accounts.selectors import user_has_totp
 from anju.divisions.models import Level
 from anju.divisions.selectors import division_children, division_counts
 from anju.web.forms import LoginForm, TokenForm
@@ -94,7 +95,7 @@ def home(request):
     user = request.user
     root = user.view_scope
     context = {"root": root}
-    if root is not None and user.can("divisions.view"):
+    if root is not None and user.can(Perm.DIVISIONS_VIEW):
         counts = division_counts(actor=user, division=root)
         context["level_counts"] = [(Level(lv).label, counts.get(lv, 0)) for lv in range(root.level + 1, Level.VILLAGE + 1)]
         context["children"] = division_children(actor=user, division=root)

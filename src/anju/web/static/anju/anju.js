@@ -48,10 +48,10 @@
             err.textContent = job.error;
             err.hidden = false;
             var list = box.querySelector("[data-job-detail]");
-            if (job.result && Array.isArray(job.result.detail) && !list.children.length) {
-              job.result.detail.slice(0, 200).forEach(function (d) {
+            if (!list.children.length) {
+              (job.problems || []).forEach(function (line) {
                 var li = document.createElement("li");
-                li.textContent = d.file ? d.file + " " + d.line + ": " + d.reason : JSON.stringify(d);
+                li.textContent = line;
                 list.appendChild(li);
               });
             }
