@@ -64,17 +64,21 @@ class DemoSummary:
     notes: list[str] = field(default_factory=list)
 
     def render(self) -> str:
+        from django.utils.translation import gettext as _
+
+        d = self.divisions
         lines = [
-            "演示数据已就绪 / demo data ready",
-            f"  区划：新增 {self.divisions.get('inserted', 0)}，未变 {self.divisions.get('unchanged', 0)}，"
-            f"更新 {self.divisions.get('updated', 0)}",
+            _("演示数据已就绪"),
+            "  " + _("区划：新增 %(inserted)s，更新 %(updated)s，未变 %(unchanged)s")
+            % {"inserted": d.get("inserted", 0), "updated": d.get("updated", 0), "unchanged": d.get("unchanged", 0)},
             "",
-            f"  演示账号（密码均为 {DEMO_PASSWORD}）：",
-            f"  {'用户名':<22}{'角色':<12}{'范围':<16}双因素",
+            "  " + _("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD},
         ]
+        width = max(len(a[0]) for a in self.accounts) if self.accounts else 0
         for username, role, scope_code, scope_name, totp in self.accounts:
-            lines.append(f"  {username:<24}{role:<12}{scope_name}（{scope_code}）  {'首次登录须绑定认证器' if totp else '-'}")
-        lines += ["", "  建议先用 demo_county_clerk 登录；管理员角色首次登录会要求用认证器应用扫码绑定。", *self.notes]
+            note = _("首次登录须绑定认证器") if totp else ""
+            lines.append(f"  {username:<{width}}  {role}，{scope_name}（{scope_code}）  {note}".rstrip())
+        lines += ["", "  " + _("建议先用 demo_county_clerk 登录；管理员角色首次登录会要求用认证器应用扫码绑定。"), *self.notes]
         return "\n".join(lines)
 
 
