@@ -127,7 +127,7 @@ def createuser(username, role, scope, view_scope, full_name, password_stdin):
     from anju.accounts.roles import ROLES, role_by_code_or_name
     from anju.accounts.services import user_create
     from anju.core.exceptions import ValidationFailed, join_list
-    from anju.divisions.selectors import MSG_CODE_UNKNOWN, division_by_code
+    from anju.divisions.selectors import CODE_UNKNOWN, division_by_code
 
     role_obj = role_by_code_or_name(role)
     if role_obj is None:
@@ -138,7 +138,7 @@ def createuser(username, role, scope, view_scope, full_name, password_stdin):
         try:
             return division_by_code(value, field=option)
         except ValidationFailed as exc:
-            hint = _("（请先用 anju divisions load 导入区划）") if exc.message == str(MSG_CODE_UNKNOWN % {"code": value}) else ""
+            hint = _("（请先用 anju divisions load 导入区划）") if exc.code == CODE_UNKNOWN else ""
             raise ValidationFailed(f"{option}：{exc.message}{hint}") from None
 
     entry = division(scope, "--scope")
@@ -308,7 +308,7 @@ def jobs_list(state, limit):
     if state:
         qs = qs.filter(state=state)
     for job in qs[:limit]:
-        who = job.created_by.username if job.created_by else "(cli)"
+        who = job.created_by.username if job.created_by else _("（服务器操作员）")
         click.echo(f"{job.pk}  {timezone.localtime(job.created_at):%Y-%m-%d %H:%M:%S}  {job.get_state_display():<4} {job.progress:>3}%  {who:<16} {job.title}")
 
 

@@ -361,3 +361,9 @@ def test_security_users_page_is_scoped(sec_client, make_user, other_city):
     response = sec_client.get("/accounts/security/users/")
     names = {u.username for u in response.context["page"].object_list}
     assert "near" in names and "far" not in names
+
+
+def test_security_users_filter_refuses_nul_with_a_field_error(sec_client):
+    response = sec_client.get("/accounts/security/users/", {"q": "a\x00b"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["q"]

@@ -41,6 +41,11 @@ class UserFilterForm(forms.Form):
         self.fields["role"].choices = [("", _("全部"))] + [(r.code, r.name) for r in ROLES.values()]
 
 
+class SecurityUserFilterForm(forms.Form):
+    q = forms.CharField(label=_("用户名或姓名"), required=False, max_length=150)
+    locked = forms.BooleanField(label=_("只看已锁定"), required=False)
+
+
 class UserForm(forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)

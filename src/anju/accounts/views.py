@@ -19,6 +19,7 @@ from anju.accounts.forms import (
     PasswordChangeForm,
     PasswordResetForm,
     SecurityPolicyForm,
+    SecurityUserFilterForm,
     TokenCreateForm,
     TotpConfirmForm,
     UserFilterForm,
@@ -221,13 +222,12 @@ def security(request):
 
 @login_required
 def security_users(request):
-    q = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
-    locked_only = request.GET.get("locked") == "1"
-    qs = selectors.security_user_list(actor=request.user, q=q, locked_only=locked_only)
-    totp_users = selectors.users_with_totp(qs)
+    form = SecurityUserFilterForm(request.GET or None)
+    f = form.cleaned_data if form.is_valid() else {}  # Django's CharField refuses NUL and over-long input
+    qs = selectors.security_user_list(actor=request.user, q=(f.get("q") or "").strip(), locked_only=bool(f.get("locked")))
     return render(request, "accounts/security_users.html", {
-        "page": paginate(request, qs), "locked": selectors.locked_usernames(), "totp_users": totp_users,
-        "q": q, "locked_only": locked_only,
+        "form": form, "page": paginate(request, qs), "locked": selectors.locked_usernames(),
+        "totp_users": selectors.users_with_totp(qs),
     })
 
 

@@ -79,33 +79,37 @@ class _Reporter:
 
 def job_submit(*, actor, kind: str, params: dict[str, Any] | None = None, title: str = "", division_code: str = "") -> Job:
     """Create a job and queue it for the worker once the caller's transaction commits."""
-    spec = JOB_KINDS.get(kind)
-    if spec is None:
-        raise ValidationFailed(MSG_UNKNOWN_KIND % {"kind": kind})
-    require_perm(actor, spec.permission)
+    require_perm(actor, _kind(kind).permission)
     with transaction.atomic():
-        job = Job.objects.create(
-            kind=kind, title=title or str(spec.title), params=params or {}, created_by=actor,
-            division_code=division_code or actor.view_scope_id or "",
-        )
-        audit_record(actor=actor, action="jobs.job.submitted", object_type="job", object_id=job.pk,
-                     division_code=job.division_code, after={"kind": kind, "params": job.params})
+        job = _create_job(actor=actor, kind=kind, params=params, title=title, division_code=division_code, inline=False)
         transaction.on_commit(lambda: run_job_task.enqueue(str(job.pk)))
     return job
 
 
 def job_create_inline(*, actor, kind: str, params: dict[str, Any] | None = None, title: str = "", division_code: str = "") -> Job:
     """A job row for work the CLI runs in its own process (actor may be None: the server operator)."""
+    if actor is not None:
+        require_perm(actor, _kind(kind).permission)
+    with transaction.atomic():
+        return _create_job(actor=actor, kind=kind, params=params, title=title, division_code=division_code, inline=True)
+
+
+def _kind(kind: str) -> JobKind:
     spec = JOB_KINDS.get(kind)
     if spec is None:
         raise ValidationFailed(MSG_UNKNOWN_KIND % {"kind": kind})
-    if actor is not None:
-        require_perm(actor, spec.permission)
-    with transaction.atomic():
-        job = Job.objects.create(kind=kind, title=title or str(spec.title), params=params or {}, created_by=actor,
-                                 division_code=division_code or (actor.view_scope_id if actor else ""))
-        audit_record(actor=actor, action="jobs.job.submitted", object_type="job", object_id=job.pk,
-                     division_code=job.division_code, after={"kind": kind, "params": job.params, "inline": True})
+    return spec
+
+
+def _create_job(*, actor, kind: str, params, title: str, division_code: str, inline: bool) -> Job:
+    """The Job row and its audit event; trusts the caller to have checked the permission."""
+    job = Job.objects.create(
+        kind=kind, title=title or str(_kind(kind).title), params=params or {}, created_by=actor,
+        division_code=division_code or (actor.view_scope_id if actor else "") or "",
+    )
+    after = {"kind": kind, "params": job.params, **({"inline": True} if inline else {})}
+    audit_record(actor=actor, action="jobs.job.submitted", object_type="job", object_id=job.pk,
+                 division_code=job.division_code, after=after)
     return job
 
 

@@ -14,6 +14,7 @@ from anju.divisions.models import PREFIX_LENGTH, Division, Level
 
 MSG_CODE_FORMAT = gettext_lazy("区划代码“%(code)s”应为 2、4、6、9 或 12 位数字")
 MSG_CODE_UNKNOWN = gettext_lazy("区划代码 %(code)s 不存在")
+CODE_UNKNOWN = "division_unknown"
 
 
 def division_by_code(value: str, *, field: str = "") -> Division:
@@ -27,7 +28,7 @@ def division_by_code(value: str, *, field: str = "") -> Division:
         raise ValidationFailed(MSG_CODE_FORMAT % {"code": value}, detail={"field": field}) from None
     division = Division.objects.filter(code=code).first()
     if division is None:
-        raise ValidationFailed(MSG_CODE_UNKNOWN % {"code": value}, detail={"field": field})
+        raise ValidationFailed(MSG_CODE_UNKNOWN % {"code": value}, code=CODE_UNKNOWN, detail={"field": field})
     return division
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from anju.core.access import code_prefix_q
 from anju.core.audit import audit_record
-from anju.core.exceptions import ValidationFailed, join_list
+from anju.core.exceptions import ValidationFailed, describe_problem, join_list
 from anju.divisions.codes import full_code, prefix_of
 from anju.divisions.models import PREFIX_LENGTH, Division, Level
 
@@ -63,8 +63,11 @@ class RowError:
     line: int
     reason: str
 
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "reason": self.reason}
+
     def __str__(self) -> str:
-        return _("%(file)s 第 %(line)s 行：%(reason)s") % {"file": self.file, "line": self.line, "reason": self.reason}
+        return describe_problem(self.as_dict())
 
 
 @dataclass
@@ -200,7 +203,7 @@ def read_division_files(contents: dict[str, bytes], *, root: str | None = None, 
         first = str(errors[0])
         raise DivisionFileError(
             MSG_SUMMARY % {"count": len(errors), "first": first},
-            detail=[{"file": e.file, "line": e.line, "reason": e.reason} for e in errors[:MAX_REPORTED_ERRORS]],
+            detail=[e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]],
         )
     rows = [row for _spec, rs in parsed for _line, row in rs]
     if root_prefix:
