@@ -126,6 +126,29 @@ API: dict[str, Route] = {
     "GET /api/v1/jobs/{job_id}/file": Route("/api/v1/jobs/{job_file}/file", scoped=True),
 }
 
+# Each area of a later module keeps its routes in its own table module: WEB and API dicts like the ones
+# above, and objects(users) -> (inside, outside), the sample objects its paths name.
+ROUTE_MODULES = [
+    "tests.registry.routes_registry",
+    "tests.registry.routes_imports",
+    "tests.registry.routes_requests",
+    "tests.registry.routes_verification",
+    "tests.registry.routes_crosschecks",
+    "tests.imports.routes_aliases",
+    "tests.relocation.routes_sites",
+]
+
+
+def _route_modules():
+    import importlib
+
+    return [importlib.import_module(name) for name in ROUTE_MODULES]
+
+
+for _module in _route_modules():
+    WEB.update(_module.WEB)
+    API.update(_module.API)
+
 ACTOR_ROLES = ("city_admin", "city_clerk", "sysadmin", "secadmin", "auditadmin")
 
 
@@ -192,6 +215,13 @@ def test_every_route_is_in_the_table():
     assert not stale, f"API entries for operations that no longer exist: {stale}"
 
 
+class _Samples(dict):
+    """Sample values for resolving paths; any other placeholder (an integer id) is 1."""
+
+    def __missing__(self, key):
+        return 1
+
+
 def test_table_is_consistent_with_roles():
     """The table's roles really hold / lack the permission it names, and web sample paths hit their route."""
     problems = []
@@ -203,9 +233,9 @@ def test_table_is_consistent_with_roles():
         if route.denied and route.perm in ROLES[route.denied].perms:
             problems.append(f"{key}: denied role {route.denied} holds {route.perm}")
         if kind == "web":
-            sample = route.path.format(code="4299", user_id=1, token_id=1,
-                                       job_id="00000000-0000-0000-0000-000000000000",
-                                       job_file="00000000-0000-0000-0000-000000000000")
+            sample = route.path.format_map(_Samples(code="4299", user_id=1, token_id=1,
+                                                    job_id="00000000-0000-0000-0000-000000000000",
+                                                    job_file="00000000-0000-0000-0000-000000000000"))
             match = resolve(sample.split("?")[0])
             if match.view_name != key:
                 problems.append(f"{key}: sample path {sample} resolves to {match.view_name}")
@@ -245,6 +275,11 @@ def world(make_user, other_city, login, api_token):
         "code": "429821", "user_id": foreign.pk, "token_id": token_create(actor=foreign, name="theirs", days=30)[0].pk,
         "job_id": others_job.pk, "job_file": others_job.pk,
     }
+
+    for module in _route_modules():
+        extra_inside, extra_outside = module.objects(users)
+        inside.update(extra_inside)
+        outside.update(extra_outside)
 
     web = {role: login(user) for role, user in users.items()}
     api = {}

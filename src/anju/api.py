@@ -85,5 +85,20 @@ def _mount() -> None:
     api.add_router("/divisions", divisions_router)
     api.add_router("/", core_router)
 
+    from anju.registry import api as registry_api
+    from anju.registry import api_crosschecks, api_imports, api_requests, api_verification
+    from anju.relocation import api as relocation_api
+
+    api.add_router("/registry", registry_api.router)
+    api.add_router("/registry/imports", api_imports.router)
+    api.add_router("/registry/requests", api_requests.router)
+    api.add_router("/registry/verifications", api_verification.router)
+    api.add_router("/registry/crosschecks", api_crosschecks.router)
+    api.add_router("/relocation", relocation_api.router)
+
+    from anju.imports import api as imports_api
+
+    api.add_router("/imports", imports_api.router)
+
 
 _mount()

@@ -357,5 +357,14 @@ def demo(no_serve, host, port):
         _serve(host, port, 8, True)
 
 
+def _add_groups() -> None:
+    from anju.registry.cli import registry_group  # its modules import anju.cli helpers, so load it last
+
+    main.add_command(registry_group)
+
+
+_add_groups()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

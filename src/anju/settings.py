@@ -24,6 +24,10 @@ def _env_int(name: str, default: int) -> int:
 SECRET_KEY = os.environ.get("ANJU_SECRET_KEY") or read_or_create_key(DATA_DIR, "secret_key", 50)
 # Key for the audit chain's HMAC, kept apart from the database so a database writer cannot re-seal.
 ANJU_AUDIT_KEY = os.environ.get("ANJU_AUDIT_KEY") or read_or_create_key(DATA_DIR, "audit_hmac_key")
+# Personal data at rest: AES-256-GCM for resident IDs and bank accounts, and a separate HMAC key for their
+# blind index (exact lookup and de-duplication without decrypting). Losing these keys loses the data.
+ANJU_PII_KEY = os.environ.get("ANJU_PII_KEY") or read_or_create_key(DATA_DIR, "pii_aes_key")
+ANJU_PII_INDEX_KEY = os.environ.get("ANJU_PII_INDEX_KEY") or read_or_create_key(DATA_DIR, "pii_index_key")
 DEBUG = _env_bool("ANJU_DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ANJU_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("ANJU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
@@ -44,6 +48,9 @@ INSTALLED_APPS = [
     "anju.core",
     "anju.divisions",
     "anju.accounts",
+    "anju.imports",
+    "anju.relocation",
+    "anju.registry",
     "anju.web",
 ]
 

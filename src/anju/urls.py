@@ -11,5 +11,12 @@ urlpatterns = [
     path("accounts/", include("anju.accounts.urls")),
     path("audit/", include("anju.core.urls_audit")),
     path("jobs/", include("anju.core.urls_jobs")),
+    path("registry/imports/", include("anju.registry.urls_imports")),
+    path("registry/requests/", include("anju.registry.urls_requests")),
+    path("registry/verification/", include("anju.registry.urls_verification")),
+    path("registry/crosschecks/", include("anju.registry.urls_crosschecks")),
+    path("registry/", include("anju.registry.urls")),
+    path("relocation/", include("anju.relocation.urls")),
+    path("imports/", include("anju.imports.urls")),
     path("", include("anju.web.urls")),
 ]

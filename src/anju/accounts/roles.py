@@ -30,6 +30,16 @@ class Perm:
     AUDIT_PURGE = "audit.purge"
     JOBS_VIEW_ALL = "jobs.view_all"
     TOKENS_OWN = "accounts.token.own"
+    REGISTRY_VIEW = "registry.view"
+    REGISTRY_VIEW_PII = "registry.view_pii"
+    REGISTRY_IMPORT = "registry.import"
+    REGISTRY_EXPORT = "registry.export"
+    REFERENCE_MANAGE = "registry.reference.manage"
+    REQUEST_SUBMIT = "registry.request.submit"
+    REQUEST_DECIDE = "registry.request.decide"
+    VERIFICATION_RUN = "registry.verification.run"
+    VERIFICATION_SIGN = "registry.verification.sign"
+    CROSSCHECK_RUN = "registry.crosscheck.run"
 
     LABELS = {
         DIVISIONS_VIEW: _("查看行政区划"),
@@ -43,6 +53,16 @@ class Perm:
         AUDIT_PURGE: _("按保存期清理审计日志"),
         JOBS_VIEW_ALL: _("查看辖区内全部后台任务"),
         TOKENS_OWN: _("管理自己的 API 令牌"),
+        REGISTRY_VIEW: _("查看人口名册（脱敏）"),
+        REGISTRY_VIEW_PII: _("查看完整身份证号与银行账号（留痕）"),
+        REGISTRY_IMPORT: _("导入名册"),
+        REGISTRY_EXPORT: _("导出名册"),
+        REFERENCE_MANAGE: _("维护水库、安置点与表头别名"),
+        REQUEST_SUBMIT: _("提出变更申请"),
+        REQUEST_DECIDE: _("审核、审批变更申请"),
+        VERIFICATION_RUN: _("发起年度核定"),
+        VERIFICATION_SIGN: _("确认年度核定"),
+        CROSSCHECK_RUN: _("信息比对"),
     }
 
 
@@ -57,19 +77,25 @@ class Role:
     description: str = ""
 
 
-_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN})
+_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN, Perm.REGISTRY_VIEW})
+_REGISTRY_CLERK = frozenset({Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_IMPORT, Perm.REGISTRY_EXPORT, Perm.REFERENCE_MANAGE,
+                             Perm.REQUEST_SUBMIT, Perm.VERIFICATION_RUN, Perm.CROSSCHECK_RUN})
 
 ROLES: dict[str, Role] = {
     r.code: r
     for r in [
-        Role("city_admin", _("市级管理员"), (Level.CITY,), frozenset({Perm.DIVISIONS_VIEW, Perm.JOBS_VIEW_ALL}), totp_required=True,
+        Role("city_admin", _("市级管理员"), (Level.CITY,), frozenset({Perm.DIVISIONS_VIEW, Perm.JOBS_VIEW_ALL, Perm.REGISTRY_VIEW, Perm.REQUEST_DECIDE,
+                                                       Perm.VERIFICATION_SIGN}), totp_required=True,
              description=_("设定政策版本与指南、审批、查看全市")),
-        Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE, description=_("市级日常经办")),
-        Role("county_reviewer", _("县级审核"), (Level.COUNTY,), _BUSINESS_BASE, description=_("审核本县变更与批次")),
-        Role("county_clerk", _("县级经办"), (Level.COUNTY,), _BUSINESS_BASE, description=_("导入名册、发起批次、填报项目进度")),
-        Role("township_clerk", _("乡镇经办"), (Level.TOWNSHIP,), _BUSINESS_BASE, description=_("录入并提出本乡镇变更、公示")),
-        Role("finance", _("财务"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE, description=_("查看资金与发放")),
-        Role("auditor", _("审计"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE, description=_("查账、追溯每一笔资金")),
+        Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.REQUEST_DECIDE}, description=_("市级日常经办")),
+        Role("county_reviewer", _("县级审核"), (Level.COUNTY,),
+             _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.REQUEST_DECIDE, Perm.VERIFICATION_SIGN}, description=_("审核本县变更与批次")),
+        Role("county_clerk", _("县级经办"), (Level.COUNTY,), _BUSINESS_BASE | _REGISTRY_CLERK, description=_("导入名册、发起批次、填报项目进度")),
+        Role("township_clerk", _("乡镇经办"), (Level.TOWNSHIP,), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REQUEST_SUBMIT},
+             description=_("录入并提出本乡镇变更、公示")),
+        Role("finance", _("财务"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII}, description=_("查看资金与发放")),
+        Role("auditor", _("审计"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT},
+             description=_("查账、追溯每一笔资金")),
         Role("leader", _("领导(只读)"), (Level.CITY, Level.COUNTY, Level.TOWNSHIP), _BUSINESS_BASE, description=_("查看看板与通报")),
         Role("sysadmin", _("系统管理员"), (Level.PROVINCE, Level.CITY, Level.COUNTY),
              frozenset({Perm.DIVISIONS_VIEW, Perm.DIVISIONS_LOAD, Perm.USERS_VIEW, Perm.USERS_MANAGE, Perm.JOBS_VIEW_ALL}),

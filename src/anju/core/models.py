@@ -100,3 +100,27 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+
+class PolicyVersion(models.Model):
+    """One dated value of a policy parameter for a division scope ("policy is data", POLICY.md).
+
+    The value in force for a division on a day is the row with the longest matching `scope` prefix and,
+    among those, the latest `effective_from` not after that day. `scope` "" is the national default.
+    """
+
+    key = models.CharField(_("参数"), max_length=100)
+    value = models.JSONField(_("取值"))
+    effective_from = models.DateField(_("生效日期"))
+    scope = models.CharField(_("适用区划前缀"), max_length=12, blank=True, default="")
+    note = models.CharField(_("依据"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("政策版本")
+        ordering = ["key", "scope", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["key", "scope", "effective_from"], name="policy_key_scope_from")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.scope or '*'} {self.effective_from}: {self.value}"

@@ -1,0 +1,61 @@
+"""Policy parameters as dated, scoped data: the value of a key in force for a division on a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from anju.core.exceptions import ApplicationError
+
+MSG_POLICY_MISSING = _("未配置政策参数 %(key)s（适用于 %(division)s、%(date)s）")
+
+# Defaults from POLICY.md, loaded by migration core.0004 as national versions. Provinces and cities add
+# their own rows (a longer scope prefix or a later effective date) instead of changing code.
+DEFAULTS: dict[str, tuple[str, Any, str]] = {
+    "reservoir.cutoff_date": ("2006-07-01", "2006-06-30", "国发〔2006〕17号：2006年6月30日前搬迁的为现状人口"),
+    "reservoir.period_start_current": ("2006-07-01", "2006-07-01", "现状人口自2006年7月1日起扶持"),
+    "reservoir.period_years": ("2006-07-01", 20, "扶持期限20年"),
+    "reservoir.standard_yuan": ("2006-07-01", 600, "每人每年600元"),
+    "registry.removal_effective": ("2006-07-01", "next_year", "核减自次年1月1日起生效（next_year / next_month / immediate）"),
+    "registry.posting_days": ("2006-07-01", 7, "公示不少于5至7天"),
+    "registry.workflow": ("2006-07-01", {
+        "add_person": ["township", "county", "city"],
+        "add_household": ["township", "county", "city"],
+        "remove": ["township", "county", "city"],
+        "restore": ["township", "county", "city"],
+        "correct": ["township", "county"],
+        "move": ["township", "county", "city"],
+        "split": ["township", "county"],
+        "merge": ["township", "county"],
+    }, "乡镇提出、县级审核、市级审批；各类型层级可配置"),
+    "registry.posting_required": ("2006-07-01", ["add_person", "add_household", "remove"], "新增与核减须公示"),
+    "relocation.max_area_per_person": ("2016-01-01", 25, "建档立卡户人均住房面积不超过25平方米"),
+}
+
+
+class PolicyMissing(ApplicationError):
+    code = "policy_missing"
+    status = 409
+
+
+def policy_value(key: str, *, on: dt.date | None = None, division_code: str = "") -> Any:
+    """The value of `key` in force on `on` (today by default) for the division `division_code`."""
+    from anju.core.models import PolicyVersion
+
+    on = on or dt.date.today()
+    rows = PolicyVersion.objects.filter(key=key, effective_from__lte=on).values_list("scope", "effective_from", "value")
+    best = None
+    for scope, start, value in rows:
+        if division_code.startswith(scope) or not scope:
+            rank = (len(scope), start)
+            if best is None or rank > best[0]:
+                best = (rank, value)
+    if best is None:
+        raise PolicyMissing(MSG_POLICY_MISSING % {"key": key, "division": division_code or "-", "date": on.isoformat()})
+    return best[1]
+
+
+def policy_date(key: str, *, on: dt.date | None = None, division_code: str = "") -> dt.date:
+    return dt.date.fromisoformat(policy_value(key, on=on, division_code=division_code))

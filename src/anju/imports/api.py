@@ -1,0 +1,5 @@
+"""Import settings API: header aliases."""
+
+from ninja import Router
+
+router = Router(tags=["imports"])

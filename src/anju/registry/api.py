@@ -1,0 +1,5 @@
+"""Registry API: search, households, persons, reservoirs."""
+
+from ninja import Router
+
+router = Router(tags=["registry"])

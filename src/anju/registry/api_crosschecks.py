@@ -1,0 +1,5 @@
+"""Registry crosschecks API."""
+
+from ninja import Router
+
+router = Router(tags=["registry-crosschecks"])

@@ -1,0 +1,5 @@
+"""Registry imports API."""
+
+from ninja import Router
+
+router = Router(tags=["registry-imports"])

@@ -1,0 +1,5 @@
+"""Registry requests API."""
+
+from ninja import Router
+
+router = Router(tags=["registry-requests"])

@@ -1,0 +1,5 @@
+"""Registry verification API."""
+
+from ninja import Router
+
+router = Router(tags=["registry-verification"])

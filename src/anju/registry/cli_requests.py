@@ -1,0 +1,5 @@
+"""`anju registry` requests commands."""
+
+
+def register(group) -> None:
+    """Add this module's commands to the `anju registry` group."""

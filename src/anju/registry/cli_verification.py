@@ -1,0 +1,5 @@
+"""`anju registry` verification commands."""
+
+
+def register(group) -> None:
+    """Add this module's commands to the `anju registry` group."""

@@ -1,0 +1,1 @@
+"""Registry job kinds (registered when the app is ready)."""

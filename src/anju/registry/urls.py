@@ -1,0 +1,6 @@
+"""Registry pages: search, households, persons, reservoirs."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "registry"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""Registry requests pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "registry_requests"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""Registry verification pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "registry_verification"
+urlpatterns: list = []

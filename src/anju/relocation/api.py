@@ -1,0 +1,5 @@
+"""Relocation API: resettlement sites."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])
