@@ -149,7 +149,7 @@ for _module in _route_modules():
     WEB.update(_module.WEB)
     API.update(_module.API)
 
-ACTOR_ROLES = ("city_admin", "city_clerk", "sysadmin", "secadmin", "auditadmin")
+ACTOR_ROLES = ("city_admin", "city_clerk", "sysadmin", "secadmin", "auditadmin", "leader", "finance", "auditor")
 
 
 def _entries():

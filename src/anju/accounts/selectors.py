@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anju.accounts.models import APIToken, User
@@ -97,3 +98,14 @@ def pending_totp_device(user: User) -> TOTPDevice | None:
 def users_with_totp(users: QuerySet[User]) -> set[int]:
     """Ids among `users` (already scoped by the caller's selector) that have a confirmed authenticator."""
     return set(TOTPDevice.objects.filter(confirmed=True, user__in=users).values_list("user_id", flat=True))
+
+
+MSG_CLI_USER = gettext_lazy("账号 %(username)s 不存在或已停用")
+
+
+def cli_actor(username: str) -> User:
+    """The account a CLI command acts as (`--as USERNAME`): it must exist and be active. Its role and scope apply as on the web."""
+    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
+    if user is None:
+        raise NotFound(MSG_CLI_USER % {"username": username}, code="user_unknown")
+    return user

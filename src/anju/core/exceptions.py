@@ -62,6 +62,9 @@ def join_list(items) -> str:
 
 def describe_problem(item) -> str:
     """One entry of an error's detail list as a line for people: "file 第 n 行：reason", "code：reason"."""
+    if isinstance(item, dict) and "row" in item and "column" in item:
+        where = _("%(sheet)s 第 %(row)s 行“%(column)s”") % {"sheet": item.get("sheet", ""), "row": item["row"], "column": item["column"]}
+        return f"{where.strip()}：{item.get('message', '')}"
     if isinstance(item, dict) and "line" in item:
         return _("%(file)s 第 %(line)s 行：%(reason)s") % {"file": item.get("file", ""), "line": item["line"], "reason": item.get("reason", "")}
     if isinstance(item, dict) and "code" in item:

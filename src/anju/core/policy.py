@@ -59,3 +59,30 @@ def policy_value(key: str, *, on: dt.date | None = None, division_code: str = ""
 
 def policy_date(key: str, *, on: dt.date | None = None, division_code: str = "") -> dt.date:
     return dt.date.fromisoformat(policy_value(key, on=on, division_code=division_code))
+
+
+class PolicyTable:
+    """All versions of some keys loaded once, for bulk paths that ask for many (division, day) pairs."""
+
+    def __init__(self, keys):
+        from anju.core.models import PolicyVersion
+
+        self._rows: dict[str, list[tuple[str, dt.date, Any]]] = {k: [] for k in keys}
+        for key, scope, start, value in PolicyVersion.objects.filter(key__in=list(keys)).values_list("key", "scope", "effective_from", "value"):
+            self._rows[key].append((scope, start, value))
+        self._memo: dict[tuple, Any] = {}
+
+    def value(self, key: str, *, on: dt.date, division_code: str) -> Any:
+        memo_key = (key, on, division_code[:6])
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        best = None
+        for scope, start, value in self._rows.get(key, ()):
+            if start <= on and division_code.startswith(scope):
+                rank = (len(scope), start)
+                if best is None or rank > best[0]:
+                    best = (rank, value)
+        if best is None:
+            raise PolicyMissing(MSG_POLICY_MISSING % {"key": key, "division": division_code or "-", "date": on.isoformat()})
+        self._memo[memo_key] = best[1]
+        return best[1]

@@ -1,6 +1,11 @@
 """Import settings pages: header aliases."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from anju.imports import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("aliases/", views.alias_list, name="aliases"),
+    path("aliases/<int:alias_id>/delete/", views.alias_delete, name="alias_delete"),
+]

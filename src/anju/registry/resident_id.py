@@ -48,6 +48,8 @@ def normalise(raw) -> str:
     """Full-width digits folded, spaces and separators dropped, a lowercase x upper-cased."""
     if raw is None:
         return ""
+    if type(raw) is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
+        return raw.upper()
     text = unicodedata.normalize("NFKC", str(raw)).translate(_FOLD)
     return "".join(ch for ch in text if not ch.isspace() and ch not in "-'‘’\"")
 
