@@ -26,6 +26,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _small_demo_population(monkeypatch):
+    """build_demo imports a population of 126,000 persons; tests that build the demo need only a few hundred."""
+    from anju.registry import demo
+
+    monkeypatch.setattr(demo, "RESERVOIR_PERSONS", 300)
+    monkeypatch.setattr(demo, "RELOCATION_PERSONS", 80)
+
+
 @pytest.fixture
 def tree(db):
     """The demo city 清江市 (4299) with 9 counties, townships and villages, plus 湖北省."""

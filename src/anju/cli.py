@@ -343,14 +343,19 @@ def jobs_run(job_id):
 @click.option("--no-serve", is_flag=True, help="只建库不启动服务")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--persons", default=None, type=click.IntRange(0, 2_000_000), help="演示水库移民人数（默认 110000；另加约七分之一的易地搬迁人口）")
 @django_command
-def demo(no_serve, host, port):
+def demo(no_serve, host, port, persons):
     """建立演示数据库：一个市、9 个县区及其乡镇、村，每个角色一个账号；然后启动服务。"""
     from django.core.management import call_command
 
     from anju.demo import build_demo
 
     call_command("migrate", interactive=False, verbosity=0)
+    if persons is not None:
+        from anju.registry import demo as registry_demo
+
+        registry_demo.RESERVOIR_PERSONS, registry_demo.RELOCATION_PERSONS = persons, persons // 7
     summary = build_demo()
     click.echo(summary.render())
     if not no_serve:

@@ -120,7 +120,13 @@ def _accounts_step(summary: DemoSummary) -> None:
         summary.accounts.append((username, str(role.name), scope, division.name, policy.totp_required(user)))
 
 
-DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step]
+def _population_step(summary: DemoSummary) -> None:
+    from anju.registry.demo import population_step
+
+    population_step(summary)
+
+
+DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step]
 
 
 def build_demo() -> DemoSummary:

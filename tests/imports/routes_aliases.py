@@ -10,7 +10,7 @@ from tests.test_authz_walker import Route
 
 WEB: dict = {
     "imports:aliases": Route("/imports/aliases/", perm=Perm.REFERENCE_MANAGE, denied="city_admin"),
-    "imports:alias_delete": Route("/imports/aliases/{alias_id}/delete/", "POST", Perm.REFERENCE_MANAGE, denied="sysadmin"),
+    "imports:alias_delete": Route("/imports/aliases/{web_alias_id}/delete/", "POST", Perm.REFERENCE_MANAGE, denied="sysadmin"),
 }
 API: dict = {
     "GET /api/v1/imports/templates": Route("/api/v1/imports/templates", perm=Perm.REFERENCE_MANAGE, denied="city_admin"),
@@ -27,5 +27,8 @@ def objects(users: dict) -> tuple[dict, dict]:
     from anju.imports.models import HeaderAlias
     from tests.imports.specs import TEST_SPEC  # registers the template the POST names
 
-    alias = HeaderAlias.objects.create(template=TEST_SPEC.template, field="name", alias="walker别名")
-    return {"alias_id": alias.pk}, {"alias_id": alias.pk}
+    # One alias for the page's delete and one for the API's: within a test the web routes run first.
+    web = HeaderAlias.objects.create(template=TEST_SPEC.template, field="name", alias="walker网页")
+    api = HeaderAlias.objects.create(template=TEST_SPEC.template, field="name", alias="walker接口")
+    ids = {"web_alias_id": web.pk, "alias_id": api.pk}
+    return ids, ids

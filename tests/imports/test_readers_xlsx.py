@@ -174,5 +174,23 @@ def test_zip_bomb_by_entry_count(spec, monkeypatch):
     assert exc.value.code == "zip_bomb" and exc.value.detail["entries"] == 6
 
 
+def test_zip_entry_lying_about_its_size(tmp_path, spec):
+    """A bomb may declare a small size; inflating checks the real size against the declared one and the CRC."""
+    import struct
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (2 * 1024 * 1024))
+    data = bytearray(buf.getvalue())
+    data[22:26] = struct.pack("<I", 1000)  # local header: uncompressed size
+    central = data.index(b"PK\x01\x02")
+    data[central + 24:central + 28] = struct.pack("<I", 1000)  # central directory: uncompressed size
+    path = tmp_path / "liar.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportFileError) as exc:
+        read_table(path, spec=spec)
+    assert exc.value.code == "file_type"
+
+
 def test_default_limits_accept_a_normal_workbook(write_xlsx):
     check_zip(write_xlsx({"S": [["姓名"]] * 100}))

@@ -9,8 +9,9 @@ Rules, in the order they apply:
 
 * File type by extension, checked against the content: `.csv` (also `.txt`) is text; `.xlsx`/`.xlsm`/`.ods` must be
   a zip and `.xls` an OLE2 file (or a zip: a renamed xlsx). A file without a name is sniffed. Size above
-  `MAX_FILE_BYTES` → `file_too_large`. A zip is checked before it is opened: more than `MAX_ZIP_ENTRIES` entries
-  or more than `MAX_ZIP_UNCOMPRESSED_BYTES` declared uncompressed bytes → `zip_bomb`.
+  `MAX_FILE_BYTES` → `file_too_large`. A zip is checked before it is opened (`check_zip`): more than
+  `MAX_ZIP_ENTRIES` entries or more than `MAX_ZIP_UNCOMPRESSED_BYTES` declared uncompressed bytes → `zip_bomb`;
+  an entry that inflates to more than it declares (CRC/size mismatch) → `file_type`.
 * CSV encoding: UTF-16 with a BOM; otherwise the whole file must decode as UTF-8 (BOM optional), else as GB18030
   (what Excel "CSV" writes on a Chinese Windows, a superset of GBK); otherwise `file_encoding`. The check streams
   the bytes once (about 1 GB/s) and keeps nothing. Delimiter: comma, or tab when the first line has more tabs.
@@ -41,6 +42,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from itertools import islice
 from operator import itemgetter
@@ -225,8 +227,12 @@ class Table:
         return self._index.get(field)
 
     def rows(self) -> Iterator[RowData]:
-        """Data rows after the header, blank and total rows skipped (and counted in `skipped`)."""
-        self.skipped = {"blank": 0, "total": 0}
+        """Data rows after the header, blank and total rows skipped (and counted in `skipped`).
+
+        A CSV record the csv module cannot parse (e.g. a cell over `CSV_FIELD_LIMIT`) raises `ImportFileError`
+        (code `file_type`, detail {"row": n}) when the iteration reaches it.
+        """
+        self.skipped.update(blank=0, total=0)
         records, percent, close = self._opener()
         try:
             if self.kind == "csv":
@@ -392,17 +398,29 @@ def _kind(src: _Source, head: bytes) -> str:
 
 
 def check_zip(src_or_file, name: str = "") -> None:
-    """Refuse a zip whose entries would expand beyond the limits (before any XML is parsed)."""
+    """Refuse a zip whose entries would expand beyond the limits, before calamine parses any XML.
+
+    The declared sizes (entry count, total uncompressed bytes) are checked first; then every entry is inflated
+    once in 1 MB chunks and thrown away, which Python's zipfile bounds by the declared size and checks against
+    the CRC, so an entry lying about its size is refused too (about 0.2 s per 100 MB of XML).
+    """
     try:
         with zipfile.ZipFile(src_or_file) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            total = sum(i.file_size for i in infos)
+            if len(infos) > MAX_ZIP_ENTRIES or total > MAX_ZIP_UNCOMPRESSED_BYTES:
+                raise ImportFileError(MSG_ZIP_BOMB % {
+                    "size": _size_text(total), "count": len(infos), "limit": _size_text(MAX_ZIP_UNCOMPRESSED_BYTES),
+                    "max_count": MAX_ZIP_ENTRIES,
+                }, code="zip_bomb", detail={"uncompressed": total, "entries": len(infos)})
+            for info in infos:
+                with zf.open(info) as entry:
+                    while entry.read(1 << 20):
+                        pass
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, RuntimeError, NotImplementedError, EOFError) as exc:
         raise ImportFileError(MSG_FILE_CONTENT % {"name": name}, code="file_type", detail={"file": name}) from exc
-    total = sum(i.file_size for i in infos)
-    if len(infos) > MAX_ZIP_ENTRIES or total > MAX_ZIP_UNCOMPRESSED_BYTES:
-        raise ImportFileError(MSG_ZIP_BOMB % {
-            "size": _size_text(total), "count": len(infos), "limit": _size_text(MAX_ZIP_UNCOMPRESSED_BYTES), "max_count": MAX_ZIP_ENTRIES,
-        }, code="zip_bomb", detail={"uncompressed": total, "entries": len(infos)})
 
 
 def _detect_encoding(f: BinaryIO, name: str) -> str:

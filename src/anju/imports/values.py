@@ -61,7 +61,7 @@ def _shown(value) -> str:
 
 
 def parse_text(value) -> str:
-    """Text of a cell: NFKC (full-width → half-width), stripped; whole numbers without “.0”; dates as ISO."""
+    """Text of a cell: NFKC (full-width → half-width), stripped; whole numbers without “.0”; dates as ISO; TRUE/FALSE as 是/否."""
     if value is None:
         return ""
     if isinstance(value, str):

@@ -18,6 +18,11 @@ from anju.registry.templatetags.registry_read import request_url
 
 router = Router(tags=["registry"])
 
+DIVISION = r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$"  # a division code, short or full
+COUNTY = r"^(\d{6}|\d{12})$"
+CODE = r"^[A-Za-z0-9_-]{1,32}$"
+NAME = r"^[^\x00]*[^\x00\s][^\x00]*$"  # not blank, no NUL
+
 
 # --- schemas -----------------------------------------------------------------------------------------
 
@@ -262,14 +267,14 @@ class RosterRow(Schema):
 class PersonFilter(Schema):
     q: Text | None = Field(None, max_length=64, description="姓名开头、身份证号（18/15 位）或户编号")
     program: Program | None = None
-    division: Text | None = Field(None, max_length=12)
+    division: str | None = Field(None, pattern=DIVISION, description="区划代码（2、4、6、9 或 12 位）")
     status: PersonStatus | None = None
     as_of: dt.date | None = None
 
 
 class HouseholdFilter(Schema):
     q: Text | None = Field(None, max_length=64)
-    division: Text | None = Field(None, max_length=12)
+    division: str | None = Field(None, pattern=DIVISION, description="区划代码（2、4、6、9 或 12 位）")
 
 
 class AsOf(Schema):
@@ -279,7 +284,7 @@ class AsOf(Schema):
 class RosterFilter(Schema):
     program: Program = Program.RESERVOIR
     as_of: dt.date | None = None
-    division: Text | None = Field(None, max_length=12)
+    division: str | None = Field(None, pattern=DIVISION, description="区划代码（2、4、6、9 或 12 位）")
     status: PersonStatus | None = PersonStatus.ACTIVE
 
 
@@ -296,17 +301,17 @@ class ReservoirFilter(Schema):
 
 
 class ReservoirIn(Schema):
-    code: Text = Field(..., max_length=32)
-    name: Text = Field(..., max_length=100)
+    code: str = Field(..., pattern=CODE)
+    name: str = Field(..., max_length=100, pattern=NAME)
     scale: Reservoir.Scale
-    county: Text = Field(..., max_length=12, description="县级区划代码（6 位或 12 位）")
+    county: str = Field(..., pattern=COUNTY, description="县级区划代码（6 位或 12 位）")
 
 
 class ReservoirPatch(Schema):
-    code: Text | None = Field(None, max_length=32)
-    name: Text | None = Field(None, max_length=100)
+    code: str | None = Field(None, pattern=CODE)
+    name: str | None = Field(None, max_length=100, pattern=NAME)
     scale: Reservoir.Scale | None = None
-    county: Text | None = Field(None, max_length=12)
+    county: str | None = Field(None, pattern=COUNTY)
 
 
 # --- persons -----------------------------------------------------------------------------------------

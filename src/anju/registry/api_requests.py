@@ -3,7 +3,7 @@ evidence upload and download, the 公示表 (rows and Excel/PDF export), bulk re
 
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy
@@ -145,17 +145,22 @@ class RequestDetailOut(RequestOut):
         return list(change_request_evidence(obj))
 
 
+KindIn = Literal["add_person", "add_household", "remove", "restore", "correct", "move", "split", "merge"]
+StateIn = Literal["draft", "pending", "posting", "approved", "effective", "rejected", "withdrawn"]
+ProgramIn = Literal["reservoir", "relocation"]
+
+
 class RequestFilter(Schema):
-    box: Text = Field("all", pattern="^(awaiting|mine|all)$")
-    state: Text | None = None
-    kind: Text | None = None
-    program: Text | None = None
+    box: Literal["awaiting", "mine", "all"] = "all"
+    state: StateIn | None = None
+    kind: KindIn | None = None
+    program: ProgramIn | None = None
     division: Text | None = Field(None, pattern=r"^\d{1,12}$")
 
 
 class RequestIn(Schema):
-    kind: Text = Field(..., max_length=16)
-    program: Text = Field(..., max_length=12)
+    kind: KindIn
+    program: ProgramIn
     person_id: int | None = None
     id_number: Text | None = Field(None, max_length=32, description="身份证号（与 person_id 二选一）")
     household_id: int | None = None
@@ -174,7 +179,7 @@ class DecisionIn(Schema):
 
 
 class RejectIn(Schema):
-    reason: Text = Field("", max_length=500)
+    reason: Text = Field(..., min_length=1, max_length=500, pattern=r"\S", description="退回理由（必填）")
 
 
 class PostingOut(Schema):
@@ -188,12 +193,12 @@ class PostingOut(Schema):
 
 
 class PostingFilter(Schema):
-    scope: Text | None = Field(None, pattern=r"^\d{4}$|^\d{6}$|^\d{9}$")
-    program: Text | None = None
+    scope: Text | None = Field(None, pattern=r"^(\d{4}|\d{6}|\d{9})$")
+    program: ProgramIn | None = None
 
 
 class ExportFilter(PostingFilter):
-    format: Text = Field("xlsx", pattern="^(xlsx|pdf)$")
+    format: Literal["xlsx", "pdf"] = "xlsx"
 
 
 class ImportErrorOut(Schema):
@@ -257,7 +262,7 @@ def export_posting(request, filters: Query[ExportFilter]):
 
 @router.post("/import", response={200: ImportOut, **WRITE_ERRORS},
              summary="导入核减名单（每行一条核减申请；全部正确才创建，否则返回每行错误）")
-def import_requests(request, program: Form[str] = "", submit: Form[bool] = True, file: File[UploadedFile] = None):
+def import_requests(request, program: Form[ProgramIn] = "reservoir", submit: Form[bool] = True, file: File[UploadedFile] = None):
     require_perm(request.auth, Perm.REQUEST_SUBMIT)
     from anju.registry.services.requests_import import MAX_IMPORT_BYTES, change_requests_import
 

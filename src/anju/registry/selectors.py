@@ -210,9 +210,13 @@ def _enrolment_filter(program, status, as_of):
 
 
 def _households_by_number(prefix: str, text: str) -> QuerySet[Household]:
-    return Household.objects.filter(
-        code_prefix_q("division_code", prefix), county_code__in=_county_codes(prefix),
-        number__gte=text, number__lt=text + NAME_END)
+    """Households whose number starts with `text`, on the unique (county_code, number) index: the scope is the
+    list of counties, plus the division range only below county level (a range over a whole city would lead the
+    planner to the division index instead)."""
+    qs = Household.objects.filter(county_code__in=_county_codes(prefix), number__gte=text, number__lt=text + NAME_END)
+    if len(prefix) > PREFIX_LENGTH[Level.COUNTY]:
+        qs = qs.filter(code_prefix_q("division_code", prefix))
+    return qs
 
 
 def person_search(*, actor, q: str = "", program: str | None = None, division: str | None = None, status: str | None = None,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from anju.registry.resident_id import compose
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范"
+            "金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国建华志强文国庆海燕春梅冬梅小红小平德华永红金凤家明家宝"
 ETHNICITIES = ["汉族"] * 18 + ["土家族", "苗族"]
 BANKS = ["农村商业银行", "中国邮政储蓄银行", "中国农业银行", "农村信用合作联社"]
@@ -56,7 +57,8 @@ def _birth(rng: random.Random, year: int) -> dt.date:
     return dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
 
 
-def households(rng: random.Random, n_persons: int, villages: list[Village], today: dt.date) -> Iterator[tuple[Village, str, list[dict]]]:
+def households(rng: random.Random, n_persons: int, villages: list[Village], today: dt.date,
+               prefix: str = "") -> Iterator[tuple[Village, str, list[dict]]]:
     """(village, household number, members) until n_persons members were produced."""
     ids = _Ids()
     made = 0
@@ -65,7 +67,7 @@ def households(rng: random.Random, n_persons: int, villages: list[Village], toda
         village = rng.choice(villages)
         county6 = village.code[:6]
         counter[county6] = counter.get(county6, 0) + 1
-        number = f"{village.code[6:9]}{counter[county6]:06d}"
+        number = f"{prefix}{village.code[6:9]}{counter[county6]:06d}"
         size = min(n_persons - made, rng.choices([1, 2, 3, 4, 5, 6, 7], weights=[8, 18, 24, 24, 15, 8, 3])[0])
         surname = rng.choice(SURNAMES)
         head_year = rng.randint(today.year - 85, today.year - 25)
@@ -118,7 +120,7 @@ def relocation_rows(*, seed: int, n_persons: int, villages: list[Village], sites
     """Rows of the relocation template. `sites`: county 6 digits → site names (concentrated placement)."""
     rng = random.Random(seed)  # noqa: S311
     today = today or dt.date.today()
-    for village, number, members in households(rng, n_persons, villages, today):
+    for village, number, members in households(rng, n_persons, villages, today, prefix="B"):
         concentrated = rng.random() < 0.76 and sites.get(village.code[:6])
         site = rng.choice(sites[village.code[:6]]) if concentrated else ""
         year = rng.randint(2016, 2020)

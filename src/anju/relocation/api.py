@@ -11,6 +11,10 @@ from anju.relocation.services import site_create, site_update
 
 router = Router(tags=["relocation"])
 
+DIVISION = r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$"
+CODE = r"^[A-Za-z0-9_-]{1,32}$"
+NAME = r"^[^\x00]*[^\x00\s][^\x00]*$"  # not blank, no NUL
+
 
 class SiteOut(Schema):
     id: int
@@ -44,18 +48,18 @@ class SiteFilter(Schema):
 
 
 class SiteIn(Schema):
-    code: Text = Field(..., max_length=32)
-    name: Text = Field(..., max_length=100)
-    division: Text = Field(..., max_length=12, description="所在区划代码（县、乡镇或村）")
+    code: str = Field(..., pattern=CODE)
+    name: str = Field(..., max_length=100, pattern=NAME)
+    division: str = Field(..., pattern=DIVISION, description="所在区划代码（县、乡镇或村）")
     placement: Site.Placement
     area_type: Site.AreaType
     capacity: int = Field(0, ge=0, le=1_000_000)
 
 
 class SitePatch(Schema):
-    code: Text | None = Field(None, max_length=32)
-    name: Text | None = Field(None, max_length=100)
-    division: Text | None = Field(None, max_length=12)
+    code: str | None = Field(None, pattern=CODE)
+    name: str | None = Field(None, max_length=100, pattern=NAME)
+    division: str | None = Field(None, pattern=DIVISION)
     placement: Site.Placement | None = None
     area_type: Site.AreaType | None = None
     capacity: int | None = Field(None, ge=0, le=1_000_000)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import queue
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -479,10 +481,10 @@ class _Writer:
             self.new_households.append(key)
         elif entry[0] is not None and entry[1] != row.village:
             raise _RowRejected("village", "household_other_village",
-                               MSG_HOUSEHOLD_OTHER_VILLAGE % {"number": row.household_number, "village": divisions.name(entry[1])}, row.village)
+                               MSG_HOUSEHOLD_OTHER_VILLAGE % {"number": row.household_number, "village": divisions.name(entry[1])})
         elif entry[0] is None and entry[1] != row.village:
             raise _RowRejected("village", "household_village_mismatch", MSG_HOUSEHOLD_VILLAGE % {
-                "number": row.household_number, "row": entry[4], "village": divisions.name(entry[1])}, row.village)
+                "number": row.household_number, "row": entry[4], "village": divisions.name(entry[1])})
         if row.relation == HEAD:
             first = self.heads.get(key)
             if first is not None:
@@ -667,6 +669,60 @@ def _show(value) -> str:
 
 # --- the service ------------------------------------------------------------------------------------
 
+def _validated_chunks(table, validator: _Validator):
+    """Yield (rows read, valid [(RowData, _Row)], rejected [(RowData, _RowRejected)]) per chunk, validated in a thread."""
+    language = translation.get_language()
+    out: queue.Queue = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def produce():
+        translation.activate(language)
+        seen: dict[str, int] = {}
+        n, valid, bad = 0, [], []
+        try:
+            for raw in table.rows():
+                if stop.is_set():
+                    return
+                n += 1
+                try:
+                    row = validator.validate(raw)
+                except _RowRejected as exc:
+                    bad.append((raw, exc))
+                    continue
+                earlier = seen.get(row.id_hash)
+                if earlier is not None:
+                    bad.append((raw, _RowRejected("id_number", "duplicate_in_file", MSG_DUPLICATE_IN_FILE % {"row": earlier},
+                                                  mask_resident_id(row.id_number))))
+                    continue
+                seen[row.id_hash] = raw.number
+                valid.append((raw, row))
+                if len(valid) >= CHUNK:
+                    out.put((n, valid, bad))
+                    n, valid, bad = 0, [], []
+            out.put((n, valid, bad))
+            out.put(None)
+        except BaseException as exc:  # handed over to the consumer, which raises it
+            out.put(exc)
+
+    worker = threading.Thread(target=produce, name="anju-import-validate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = out.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                out.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+
+
 def check_import_scope(actor, scope: str | None) -> str:
     """The division prefix the import may write: the actor's entry scope, or a narrower one inside it."""
     prefix = prefix_for(actor, "entry")
@@ -714,9 +770,6 @@ def registry_import(*, actor, program: str, source, filename: str, mode: str = I
             batch = ImportBatch.objects.create(template=roster.SPECS[program].template, file_name=filename[:200], file_sha256=digest, mode=mode,
                                                division_code=prefix.ljust(12, "0"), created_by=actor, job=job)
             writer = _Writer(program=program, batch=batch, actor=actor, now=timezone.now(), today=today)
-            seen: dict[str, int] = {}
-            chunk: list[tuple[RowData, _Row]] = []
-
             def process(chunk):
                 valid = [r for _raw, r in chunk]
                 states = writer.existing(valid)
@@ -732,7 +785,8 @@ def registry_import(*, actor, program: str, source, filename: str, mode: str = I
                     try:
                         writer.check_household(r, ctx.divisions)
                     except _RowRejected as exc:
-                        reject(raw, exc.field, exc.code, exc.message, exc.value)
+                        value = raw.values[validator.index[exc.field]] if exc.value is None else exc.value
+                        reject(raw, exc.field, exc.code, exc.message, value)
                         continue
                     outcome = writer.classify(r, state)
                     setattr(report, outcome, getattr(report, outcome) + 1)
@@ -741,25 +795,16 @@ def registry_import(*, actor, program: str, source, filename: str, mode: str = I
                 else:
                     writer.reset()
 
-            for raw in table.rows():
-                report.rows += 1
-                try:
-                    row = validator.validate(raw)
-                except _RowRejected as exc:
+            # Reading and validating (pure Python) run in a second thread while this one looks up and writes (the
+            # database driver releases the GIL), so the two halves overlap.
+            for n, valid, bad in _validated_chunks(table, validator):
+                report.rows += n
+                for raw, exc in bad:
                     reject(raw, exc.field, exc.code, exc.message, exc.value)
-                    continue
-                earlier = seen.get(row.id_hash)
-                if earlier is not None:
-                    reject(raw, "id_number", "duplicate_in_file", MSG_DUPLICATE_IN_FILE % {"row": earlier}, mask_resident_id(row.id_number))
-                    continue
-                seen[row.id_hash] = raw.number
-                chunk.append((raw, row))
-                if len(chunk) >= CHUNK:
-                    process(chunk)
-                    chunk = []
-                    progress(min(95, 5 + report.rows // 2000), _("已处理 %(rows)s 行") % {"rows": report.rows})
-            if chunk:
-                process(chunk)
+                if valid:
+                    process(valid)
+                progress(min(95, 5 + report.rows // 20000), _("已处理 %(rows)s 行") % {"rows": report.rows})
+            report.errors.sort(key=lambda e: (e.sheet, e.row))
             report.skipped = dict(table.skipped)
             for key, entry in writer.households.items():
                 if entry[4] is not None and key not in writer.heads and entry[3] is None:

@@ -1,0 +1,22 @@
+"""The demo population: both programs imported through the real import path, realistic, and idempotent."""
+
+from anju.demo import build_demo
+from anju.imports.models import ImportBatch
+from anju.registry.models import Enrolment, Household, Person, Reservoir
+from anju.relocation.models import Site
+
+
+def test_demo_population_is_imported_once_with_both_programs_and_support_modes(db):
+    summary = build_demo()
+    assert Enrolment.objects.filter(program="reservoir").count() == 300
+    assert Enrolment.objects.filter(program="relocation").count() == 80
+    assert Reservoir.objects.count() >= 9 and Site.objects.count() == 18
+    assert set(Enrolment.objects.filter(program="reservoir").values_list("support_mode", flat=True)) == {"direct", "project"}
+    assert set(Enrolment.objects.filter(program="reservoir").values_list("category", flat=True)) <= {"current", "original"}
+    sizes = [h.memberships.count() for h in Household.objects.all()[:50]]
+    assert max(sizes) > 1 and min(sizes) >= 1
+    assert all(b.applied and b.rejected == 0 for b in ImportBatch.objects.all())
+    assert any("新增 300" in note for note in summary.notes)
+    before = Person.objects.count()
+    build_demo()
+    assert Person.objects.count() == before and ImportBatch.objects.count() == 2
