@@ -141,7 +141,11 @@ def flushable_audit(transactional_db):
 
     PostgreSQL flushes with TRUNCATE, which row triggers ignore; SQLite deletes row by row, which the
     append-only triggers refuse. On SQLite, drop the triggers, empty the tables and put the triggers back.
+    A flush also empties the policy versions the migrations loaded; put the national defaults back first.
     """
+    from anju.core.policy import policy_defaults_load
+
+    policy_defaults_load()
     yield
     import importlib
 

@@ -194,3 +194,44 @@ def test_township_clerk_watches_a_job_finish(live_server, browser, make_user):
     _screenshot(browser, "browser-job.png")
 
     _assert_clean_logs(browser, base)
+
+
+def test_county_clerk_imports_a_roster_and_reads_the_result(live_server, browser, make_user, tmp_path):
+    """Upload a roster with one bad row on the import page; the job page shows the counts and the bad cell."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select
+
+    from anju.core.jobs import job_execute
+    from anju.core.models import Job
+
+    from ..registry.roster_files import headers, reservoir_sample, write_csv
+
+    base = live_server.url
+    make_user("county_clerk", "429921", username="browser_importer")
+    rows = reservoir_sample(12)
+    rows[4][headers().index("扶持方式")] = "现金"
+    path = write_csv(tmp_path / "白云县花名册.csv", rows)
+
+    _password_login(browser, base, "browser_importer")
+    _wait(browser, ec.url_to_be(f"{base}/"), "the password login did not lead to the home page")
+    browser.get(f"{base}/registry/imports/")
+    assert _css(browser, "[data-template='reservoir']").is_displayed()
+    Select(_css(browser, "select[name='program']")).select_by_value("reservoir")
+    Select(_css(browser, "select[name='mode']")).select_by_value("valid-only")
+    _css(browser, "input[name='file']").send_keys(str(path))
+    _css(browser, "[data-import-form] button[type='submit']").click()
+    _wait(browser, lambda d: "/jobs/" in d.current_url, "the upload did not lead to the job page")
+
+    job = job_execute(Job.objects.get(kind="registry.import").pk)  # the worker's part, done here
+    assert job.state == Job.State.SUCCEEDED, job.error
+    message = _css(browser, "[data-job-message]")
+    _wait(browser, lambda d: "新增 11" in message.text, f"the page did not show the counts: {message.text!r}")
+    assert "拒绝 1" in message.text
+    detail = _css(browser, "[data-job-detail]").text
+    assert "第 6 行" in detail and "扶持方式" in detail
+    _wait(browser, lambda d: _css(d, "[data-job-download]").is_displayed(), "no error workbook to download")
+    _screenshot(browser, "browser-import.png")
+
+    browser.get(f"{base}/registry/imports/")
+    assert "白云县花名册.csv" in _css(browser, "[data-import-batches]").text
+    _assert_clean_logs(browser, base)

@@ -35,6 +35,17 @@ DEFAULTS: dict[str, tuple[str, Any, str]] = {
 }
 
 
+def policy_defaults_load(model=None) -> int:
+    """Insert the national defaults that are missing (migration core.0004 and flushed test databases); returns how many."""
+    if model is None:
+        from anju.core.models import PolicyVersion as model
+    created = 0
+    for key, (start, value, note) in DEFAULTS.items():
+        created += model.objects.get_or_create(key=key, scope="", effective_from=dt.date.fromisoformat(start),
+                                               defaults={"value": value, "note": note})[1]
+    return created
+
+
 class PolicyMissing(ApplicationError):
     code = "policy_missing"
     status = 409

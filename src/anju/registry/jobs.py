@@ -57,3 +57,11 @@ def registry_export_job(job, progress):
     if params.get("out"):
         job.result_file = ""
     return report.as_dict()
+
+
+def _register_other_areas() -> None:
+    """The other registry areas keep their job kinds beside their services; a worker must know them all."""
+    from anju.registry import jobs_crosschecks, jobs_requests, jobs_verification  # noqa: F401
+
+
+_register_other_areas()

@@ -1,17 +1,12 @@
 """National default policy versions from POLICY.md (a city or province adds its own rows)."""
 
-import datetime as dt
-
 from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from anju.core.policy import DEFAULTS
+    from anju.core.policy import policy_defaults_load
 
-    PolicyVersion = apps.get_model("core", "PolicyVersion")
-    for key, (start, value, note) in DEFAULTS.items():
-        PolicyVersion.objects.get_or_create(key=key, scope="", effective_from=dt.date.fromisoformat(start),
-                                            defaults={"value": value, "note": note})
+    policy_defaults_load(apps.get_model("core", "PolicyVersion"))
 
 
 class Migration(migrations.Migration):

@@ -47,14 +47,15 @@
             var err = box.querySelector("[data-job-error]");
             err.textContent = job.error;
             err.hidden = false;
-            var list = box.querySelector("[data-job-detail]");
-            if (!list.children.length) {
-              (job.problems || []).forEach(function (line) {
-                var li = document.createElement("li");
-                li.textContent = line;
-                list.appendChild(li);
-              });
-            }
+          }
+          // A failed job's reasons, or a finished job's row-level problems (an import's rejected rows).
+          var list = box.querySelector("[data-job-detail]");
+          if (job.finished && !list.children.length) {
+            (job.problems || []).forEach(function (line) {
+              var li = document.createElement("li");
+              li.textContent = line;
+              list.appendChild(li);
+            });
           }
           if (job.has_file) box.querySelector("[data-job-download]").hidden = false;
           if (!job.finished) window.setTimeout(poll, 1000);
