@@ -21,7 +21,18 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem(_("首页"), "web:home", None, _("工作台"), "home"),
+    NavItem(_("查找人员"), "registry:search", Perm.REGISTRY_VIEW, _("人口名册"), "search"),
+    NavItem(_("在册名单"), "registry:roster", Perm.REGISTRY_VIEW, _("人口名册"), "list"),
+    NavItem(_("变更申请"), "registry_requests:list", Perm.REGISTRY_VIEW, _("人口名册"), "inbox"),
+    NavItem(_("公示"), "registry_requests:posting", Perm.REGISTRY_VIEW, _("人口名册"), "doc"),
+    NavItem(_("年度核定"), "registry_verification:list", Perm.REGISTRY_VIEW, _("人口名册"), "check"),
+    NavItem(_("信息比对"), "registry_crosschecks:list", Perm.REGISTRY_VIEW, _("人口名册"), "compare"),
+    NavItem(_("重复情况"), "registry_crosschecks:duplicates", Perm.REGISTRY_VIEW, _("人口名册"), "copy"),
+    NavItem(_("名册导入导出"), "registry_imports:index", Perm.REGISTRY_EXPORT, _("人口名册"), "upload"),
     NavItem(_("行政区划"), "divisions:list", Perm.DIVISIONS_VIEW, _("基础数据"), "tree"),
+    NavItem(_("水库"), "registry:reservoirs", Perm.REGISTRY_VIEW, _("基础数据"), "water"),
+    NavItem(_("安置点"), "relocation:sites", Perm.REGISTRY_VIEW, _("基础数据"), "home"),
+    NavItem(_("表头别名"), "imports:aliases", Perm.REFERENCE_MANAGE, _("基础数据"), "key"),
     NavItem(_("后台任务"), "jobs:list", None, _("基础数据"), "clock"),
     NavItem(_("账号管理"), "accounts:users", Perm.USERS_VIEW, _("系统管理"), "users"),
     NavItem(_("导入区划"), "divisions:load", Perm.DIVISIONS_LOAD, _("系统管理"), "upload"),
@@ -35,13 +46,18 @@ NAV: list[NavItem] = [
 
 
 def nav_for(user, current_path: str) -> list[dict]:
-    """Menu sections with the items this user's role allows, marking the active one."""
+    """Menu sections with the items this user's role allows, marking the active one (the longest matching URL)."""
     sections: dict[str, dict] = {}
+    entries = []
     for item in NAV:
         if item.perm and not user.can(item.perm):
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
+        entry = {"label": item.label, "url": url, "active": False, "icon": item.icon}
+        entries.append(entry)
         section = sections.setdefault(str(item.section), {"title": item.section, "items": []})
-        section["items"].append({"label": item.label, "url": url, "active": active, "icon": item.icon})
+        section["items"].append(entry)
+    matching = [e for e in entries if (current_path == e["url"] if e["url"] == "/" else current_path.startswith(e["url"]))]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     return list(sections.values())
