@@ -151,7 +151,7 @@ def change_fields(connection, n: int) -> int:
     with connection.cursor() as cur:
         cur.execute("UPDATE registry_person SET name = name || '改' WHERE id <= %s AND id %% 200 = 3", [n])
         names = cur.rowcount
-        cur.execute("UPDATE registry_enrolment SET bank_account_hash = 'x' || bank_account_hash WHERE id <= %s AND id %% 200 = 8 "
+        cur.execute("UPDATE registry_enrolment SET bank_account_hash = 'x' || SUBSTR(bank_account_hash, 2) WHERE id <= %s AND id %% 200 = 8 "
                     "AND bank_account_hash <> ''", [n])
         return names + cur.rowcount
 

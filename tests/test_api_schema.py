@@ -96,7 +96,9 @@ def bearer(users):
 # levels, the actor's jurisdiction, names that are blank once stripped): a schema-valid body may earn a 422.
 BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "POST /api/v1/tokens",
                         # multipart uploads whose file name, program or dates the schema cannot constrain (422 is right)
-                        "POST /api/v1/registry/crosschecks", "POST /api/v1/registry/imports", "POST /api/v1/imports/aliases"}
+                        "POST /api/v1/registry/crosschecks", "POST /api/v1/registry/imports", "POST /api/v1/imports/aliases",
+                        "POST /api/v1/registry/requests", "POST /api/v1/registry/requests/import",
+                        "POST /api/v1/registry/requests/{request_id}/evidence"}
 
 
 @schema.parametrize()

@@ -279,12 +279,15 @@ def worker(batch):
 @click.option("--once", is_flag=True, help="只运行一轮（封存 + 按保存期清理），适合 cron")
 @django_command
 def housekeeping(once):
-    """平台维护：每分钟封存审计事件，每天按保存期清理审计日志（anju serve 已在进程内运行）。"""
+    """平台维护：每分钟封存审计事件；每天按保存期清理审计日志、使到期的变更申请生效（anju serve 已在进程内运行）。"""
     from anju.core.housekeeping import housekeeping_once, run_housekeeping
 
     if once:
         result = housekeeping_once()
         click.echo(_("已封存 %(sealed)s 条审计事件，清理 %(purged)s 条过期事件。") % {"sealed": result.sealed, "purged": result.purged})
+        due = result.daily.get("registry.requests.apply_due") or {}
+        if due:
+            click.echo(_("变更申请：生效 %(applied)s 件，未能生效 %(failed)s 件。") % {"applied": len(due["applied"]), "failed": len(due["failed"])})
         return
     run_housekeeping(threading.Event())
 

@@ -250,6 +250,15 @@ def test_moving_the_head_needs_a_new_head(actors, household):
     assert exc.value.code == "target_required"
 
 
+def test_moving_out_of_the_city_is_a_removal(actors, household, other_city):
+    son = enrolment_of(household, "张小").person
+    foreign = make_household("F1", [("外人", "户主")], village=OTHER_VILLAGE)
+    for payload in ({"to_household": foreign.pk, "relation": "子"}, {"new_household": {"number": "F2", "village": OTHER_VILLAGE}, "relation": "户主"}):
+        with pytest.raises(ValidationFailed) as exc:
+            create(actors, "move", person=son, payload=payload)
+        assert exc.value.code == "target_other_city" and exc.value.message == str(svc.MSG_TARGET_CITY)
+
+
 def test_split_and_merge(actors, household):
     son = enrolment_of(household, "张小").person
     wife = enrolment_of(household, "李四").person
@@ -276,6 +285,13 @@ def test_split_and_merge(actors, household):
     with pytest.raises(ValidationFailed) as exc:
         create(actors, "merge", household=household, payload={"into": household.pk})
     assert exc.value.code == "same_household"
+    elsewhere = make_household("E1", [("钱七", "户主")], village="429902001001")
+    with pytest.raises(ValidationFailed) as exc:
+        create(actors, "merge", household=household, payload={"into": elsewhere.pk})
+    assert exc.value.code == "other_county" and exc.value.message == str(svc.MSG_SAME_COUNTY)
+    with pytest.raises(ValidationFailed) as exc:
+        create(actors, "split", household=household, payload={"members": [wife.pk], "head": wife.pk, "number": "H9", "village": "429902001001"})
+    assert exc.value.code == "other_county"
 
 
 def test_household_change_conflicts_with_a_members_open_move(actors, household):

@@ -303,3 +303,15 @@ def test_step_levels_are_recorded(actors, household):
     cr = approve_all(actors, removal(actors, household))
     levels = list(ChangeRequestStep.objects.filter(request=cr).values_list("action", "level"))
     assert levels == [("create", "township"), ("submit", "township"), ("approve", "county"), ("approve", "city"), ("post", "city")]
+
+
+def test_levels_follow_the_policy_of_the_kind(actors, household):
+    PolicyVersion.objects.create(key="registry.workflow", scope="4299", effective_from=dt.date(2020, 1, 1),
+                                 value={"remove": ["county", "city"], "correct": ["township", "county"]})
+    cr = removal(actors, household)
+    assert cr.levels == ["county", "city"] and svc.awaited_level(cr) == "county"  # a township proposal goes to the county first
+    county_made = svc.change_request_create(actor=actors["county_clerk"], kind="remove", program="reservoir", cause="death",
+                                            enrolment=enrolment_of(household, "张三"), payload={"event_date": "2026-01-01"}, submit=True)
+    assert svc.awaited_level(county_made) == "city"  # the county proposes, the city decides
+    cr = approve_all(actors, cr)
+    assert cr.state == State.POSTING

@@ -21,6 +21,7 @@ from anju.registry import (
 )
 from anju.registry.models import Enrolment
 from anju.registry.selectors_requests import (
+    MAX_ID,
     access_change_request,
     access_evidence,
     change_request_evidence,
@@ -156,15 +157,17 @@ class RequestFilter(Schema):
     kind: KindIn | None = None
     program: ProgramIn | None = None
     division: Text | None = Field(None, pattern=r"^\d{1,12}$")
+    person_id: int | None = Field(None, ge=1, le=MAX_ID)
+    household_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class RequestIn(Schema):
     kind: KindIn
     program: ProgramIn
-    person_id: int | None = None
+    person_id: int | None = Field(None, ge=1, le=MAX_ID)
     id_number: Text | None = Field(None, max_length=32, description="身份证号（与 person_id 二选一）")
-    household_id: int | None = None
-    enrolment_id: int | None = None
+    household_id: int | None = Field(None, ge=1, le=MAX_ID)
+    enrolment_id: int | None = Field(None, ge=1, le=MAX_ID)
     cause: Text = Field("", max_length=20)
     reason: Text = Field("", max_length=500)
     effective_on: dt.date | None = None
@@ -222,7 +225,8 @@ class ImportOut(Schema):
 @paginate(Pagination)
 def list_requests(request, filters: Query[RequestFilter]):
     return change_request_list(actor=request.auth, box=filters.box, state=filters.state or "", kind=filters.kind or "",
-                               program=filters.program or "", division=filters.division or "")
+                               program=filters.program or "", division=filters.division or "", person_id=filters.person_id,
+                               household_id=filters.household_id)
 
 
 @router.post("", response={200: RequestDetailOut, **WRITE_ERRORS}, summary="提出变更申请（submit=true 时直接提交审批）")

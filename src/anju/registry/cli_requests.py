@@ -85,7 +85,7 @@ def register(group) -> None:
             click.echo(json.dumps(out, ensure_ascii=False))
         elif result.errors:
             _echo_error(_("%(n)s 行有错误，未创建任何申请") % {"n": result.rejected_rows},
-                        [{"code": e.code, "reason": f"{e.sheet} 第 {e.row} 行 {e.column}：{e.message}"} for e in result.errors])
+                        [{"code": e.code, "reason": _("%(sheet)s 第 %(row)s 行 %(column)s：%(message)s") % e.as_dict()} for e in result.errors])
         else:
             click.echo(_("读取 %(rows)s 行，已创建 %(n)s 条核减申请") % {"rows": result.rows, "n": len(result.created)})
         if result.errors:

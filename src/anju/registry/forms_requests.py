@@ -243,8 +243,10 @@ class MoveForm(_PersonMixin, _Base):
         payload: dict = {"relation": d["relation"]}
         if d.get("to_household_number"):
             try:
-                target = request_household_by_number(self.actor, d["to_household_number"], d.get("to_county") or "") if not d.get("to_county") \
-                    else _household_anywhere(d["to_household_number"], d["to_county"])
+                if d.get("to_county"):
+                    target = _household_in_county(d["to_household_number"], d["to_county"])
+                else:
+                    target = request_household_by_number(self.actor, d["to_household_number"])
             except NotFound:
                 raise ValidationFailed(MSG_HOUSEHOLD_NOT_FOUND, code="not_found", detail={"field": "to_household_number"}) from None
             payload["to_household"] = target.pk
@@ -260,8 +262,9 @@ class MoveForm(_PersonMixin, _Base):
         return {**super().service_kwargs(), "person": self.get_person(), "effective_on": d.get("effective_on"), "payload": payload}
 
 
-def _household_anywhere(number: str, county: str):
-    """The target of a move to another county: named by its number there (the city decides such a move)."""
+def _household_in_county(number: str, county: str):
+    """The target of a move to another county, named by its number there: outside the clerk's own scope on purpose
+    (the service keeps it within the city, and the city decides such a move)."""
     from anju.registry.models import Household
 
     household = Household.objects.filter(county_code=county, number=number.strip()).first()

@@ -50,6 +50,24 @@ MSG_NO_BANK_ACCOUNT = gettext_lazy("此人没有登记银行账号")
 REVEAL_FIELDS = ("id_number", "bank_account")
 
 
+def prefix_upper(text: str) -> str:
+    """The least string above every string starting with `text`, in code-point order (SQLite's BINARY and
+    PostgreSQL's C collation): the last character incremented, so "王" gives "玌". A plain string bound keeps the
+    planner's row estimate right (an appended U+10FFFF made PostgreSQL guess a handful of rows and sort them all)."""
+    for cut in range(len(text), 0, -1):
+        code = ord(text[cut - 1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are not characters
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return text[: cut - 1] + chr(code)
+    return text + NAME_END
+
+
+def prefix_q(field: str, text: str) -> Q:
+    """Values of `field` that start with `text`, as an index range (no LIKE)."""
+    return Q(**{f"{field}__gte": text, f"{field}__lt": prefix_upper(text)})
+
+
 def today() -> dt.date:
     return timezone.localdate()
 
@@ -116,8 +134,9 @@ class Capped:
     Works with Django's Paginator (count() and slicing) and ninja's paginator (all().count() and slicing).
     `decorate` receives each sliced page (a list) and may attach display attributes to its items."""
 
-    def __init__(self, queryset, decorate=None, cap: int | None = CAP):
+    def __init__(self, queryset, decorate=None, cap: int | None = CAP, count_values: tuple[str, ...] = ()):
         self.queryset, self.decorate, self.cap = queryset, decorate, cap
+        self.count_values = count_values  # columns the count reads: with indexed ones, an index-only scan
         self._count: int | None = None
 
     def all(self):
@@ -128,9 +147,12 @@ class Capped:
             if self.queryset is None:
                 self._count = 0
             elif self.cap is None:
-                self._count = self.queryset.count()
+                self._count = self.queryset.order_by().count()
             else:
-                self._count = self.queryset[: self.cap + 1].count()
+                counted = self.queryset.order_by()
+                if self.count_values:
+                    counted = counted.values(*self.count_values)
+                self._count = counted[: self.cap + 1].count()
         return self._count
 
     def count(self) -> int:
@@ -213,7 +235,7 @@ def _households_by_number(prefix: str, text: str) -> QuerySet[Household]:
     """Households whose number starts with `text`, on the unique (county_code, number) index: the scope is the
     list of counties, plus the division range only below county level (a range over a whole city would lead the
     planner to the division index instead)."""
-    qs = Household.objects.filter(county_code__in=_county_codes(prefix), number__gte=text, number__lt=text + NAME_END)
+    qs = Household.objects.filter(prefix_q("number", text), county_code__in=_county_codes(prefix))
     if len(prefix) > PREFIX_LENGTH[Level.COUNTY]:
         qs = qs.filter(code_prefix_q("division_code", prefix))
     return qs
@@ -236,18 +258,18 @@ def person_search(*, actor, q: str = "", program: str | None = None, division: s
         households = list(_households_by_number(prefix, query.text).values_list("id", flat=True)[: CAP + 1])
         members = Membership.objects.filter(covering(as_of or today()), household_id__in=households)
         if not households:  # not a household number after all: a latin or pinyin name
-            qs = qs.filter(name__gte=query.text, name__lt=query.text + NAME_END)
+            qs = qs.filter(prefix_q("name", query.text))
         else:
             qs = qs.filter(pk__in=members.values("person_id"))
     elif query.kind == "name":
-        qs = qs.filter(name__gte=query.text, name__lt=query.text + NAME_END)
+        qs = qs.filter(prefix_q("name", query.text))
     qs = qs.filter(code_prefix_q("division_code", prefix))
     condition = _enrolment_filter(program, status, as_of)
     if condition is not None:
         qs = qs.filter(condition)
     order = ("name", "division_code", "id") if query.kind == "name" else ("division_code", "id")
     qs = qs.order_by(*order).only("id", "name", "id_masked", "gender", "birth_date", "division_code")
-    return Capped(qs, decorate=lambda page: decorate_persons(page, as_of=as_of, program=program))
+    return Capped(qs, decorate=lambda page: decorate_persons(page, as_of=as_of, program=program), count_values=("name", "division_code"))
 
 
 def decorate_persons(persons: list[Person], *, as_of: dt.date | None = None, program: str | None = None) -> None:

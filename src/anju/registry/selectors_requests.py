@@ -21,10 +21,22 @@ MSG_SCOPE_CODE = _("范围应为您管辖内的县（6 位）或乡镇（9 位�
 
 BOXES = ("awaiting", "mine", "all")
 MAX_LEVELS = 6
+MAX_ID = 2**63 - 1
 
 
-def change_request_list(*, actor, box: str = "all", state: str = "", kind: str = "", program: str = "", division: str = "") -> QuerySet:
-    """Requests in the actor's view scope. `awaiting`: pending at the actor's level in their entry scope; `mine`: created by them."""
+def _id(value) -> int | None:
+    """A primary key from user input, or None (a huge number would overflow the database's integer)."""
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
+def change_request_list(*, actor, box: str = "all", state: str = "", kind: str = "", program: str = "", division: str = "",
+                        person_id: int | None = None, household_id: int | None = None) -> QuerySet:
+    """Requests in the actor's view scope. `awaiting`: pending at the actor's level in their entry scope; `mine`: created by them.
+    `person_id` / `household_id` narrow to one person's or household's requests (the person and household pages)."""
     require_perm(actor, Perm.REGISTRY_VIEW)
     qs = scope_filter(ChangeRequest.objects.all(), actor).select_related("person", "household", "created_by")
     if box == "awaiting":
@@ -44,6 +56,10 @@ def change_request_list(*, actor, box: str = "all", state: str = "", kind: str =
         qs = qs.filter(kind=kind)
     if program:
         qs = qs.filter(program=program)
+    if person_id is not None:
+        qs = qs.filter(person_id=_id(person_id) or 0)
+    if household_id is not None:
+        qs = qs.filter(household_id=_id(household_id) or 0)
     if division and division.isdigit():
         qs = qs.filter(code_prefix_q("division_code", division))
     return qs.order_by("-created_at", "-pk")
@@ -52,10 +68,9 @@ def change_request_list(*, actor, box: str = "all", state: str = "", kind: str =
 def access_change_request(actor, request_id) -> ChangeRequest:
     """One request in the actor's view scope, or NotFound."""
     require_perm(actor, Perm.REGISTRY_VIEW)
-    try:
-        request_id = int(request_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    request_id = _id(request_id)
+    if request_id is None:
+        raise NotFound()
     cr = ChangeRequest.objects.select_related("person", "household", "enrolment", "created_by").filter(pk=request_id).first()
     if cr is None or not in_scope(actor, cr.division_code):
         raise NotFound()
@@ -70,9 +85,24 @@ def change_request_evidence(cr: ChangeRequest) -> QuerySet:
     return cr.evidence.select_related("uploaded_by").order_by("uploaded_at", "pk")
 
 
+def change_request_members(cr: ChangeRequest) -> list[dict]:
+    """The persons a request adds or moves, for the detail page of a request already accessed (ID numbers masked)."""
+    if cr.kind == ChangeRequest.Kind.ADD_HOUSEHOLD:
+        return cr.payload.get("members") or []
+    if cr.kind == ChangeRequest.Kind.ADD_PERSON:
+        return [cr.payload["member"]] if cr.payload.get("member") else []
+    if cr.kind in (ChangeRequest.Kind.SPLIT, ChangeRequest.Kind.MERGE):
+        ids = cr.payload.get("affected") or []
+        relations = {m.person_id: m.relation for m in cr.household.memberships.filter(person_id__in=ids, valid_to__isnull=True)} \
+            if cr.household else {}
+        return [{"name": p.name, "id_masked": p.id_masked, "relation": relations.get(p.pk, "")}
+                for p in Person.objects.filter(pk__in=ids).order_by("pk")]
+    return []
+
+
 def access_evidence(actor, request_id, evidence_id) -> Evidence:
     cr = access_change_request(actor, request_id)
-    evidence = Evidence.objects.filter(request=cr, pk=evidence_id).select_related("request").first()
+    evidence = Evidence.objects.filter(request=cr, pk=_id(evidence_id)).select_related("request").first() if _id(evidence_id) else None
     if evidence is None:
         raise NotFound()
     return evidence
@@ -112,7 +142,7 @@ def division_names(codes) -> dict[str, str]:
 
 def request_person(actor, person_id) -> Person:
     require_perm(actor, Perm.REGISTRY_VIEW)
-    person = Person.objects.filter(pk=person_id).first() if str(person_id).isdigit() else None
+    person = Person.objects.filter(pk=_id(person_id)).first() if _id(person_id) else None
     if person is None or not in_scope(actor, person.division_code):
         raise NotFound()
     return person
@@ -128,7 +158,7 @@ def request_person_by_id_number(actor, number: str) -> Person:
 
 def request_household(actor, household_id) -> Household:
     require_perm(actor, Perm.REGISTRY_VIEW)
-    household = Household.objects.filter(pk=household_id).first() if str(household_id).isdigit() else None
+    household = Household.objects.filter(pk=_id(household_id)).first() if _id(household_id) else None
     if household is None or not in_scope(actor, household.division_code):
         raise NotFound()
     return household

@@ -32,6 +32,7 @@ from anju.registry.selectors_requests import (
     access_evidence,
     change_request_evidence,
     change_request_list,
+    change_request_members,
     change_request_steps,
     division_names,
     request_household,
@@ -73,7 +74,8 @@ def _initial(request) -> dict:
     initial = {}
     if request.GET.get("person"):
         person = request_person(request.user, request.GET["person"])
-        initial.update(person=person.pk, id_number=person.id_masked, program=request.GET.get("program") or "")
+        programs = list(person.enrolments.values_list("program", flat=True))
+        initial.update(person=person.pk, id_number=person.id_masked, program=programs[0] if len(programs) == 1 else "")
     if request.GET.get("household"):
         household = request_household(request.user, request.GET["household"])
         initial.update(household=household.pk, household_number=household.number)
@@ -127,7 +129,7 @@ def request_detail(request, request_id: int):
         "village": names.get(cr.division_code, ""), "township": names.get(cr.division_code[:9].ljust(12, "0"), ""),
         "awaiting": svc.LEVEL_LABELS.get(svc.awaited_level(cr), ""), "levels": [svc.LEVEL_LABELS.get(x, x) for x in cr.levels],
         "changes": svc.display_changes(cr) if cr.kind == ChangeRequest.Kind.CORRECT else [],
-        "members": cr.payload.get("members") or ([cr.payload["member"]] if cr.payload.get("member") else []),
+        "members": change_request_members(cr),
         "can_decide": svc.can_decide(user, cr),
         "can_submit": cr.state == ChangeRequest.State.DRAFT and cr.created_by_id == user.pk,
         "can_withdraw": cr.state in ChangeRequest.OPEN_STATES and cr.created_by_id == user.pk,
@@ -158,8 +160,11 @@ def _comment(request) -> str:
 @login_required
 @require_POST
 def request_submit(request, request_id: int):
-    return _act(request, request_id, Perm.REQUEST_SUBMIT,
-                lambda cr: (svc.change_request_submit(actor=request.user, request=cr), _("已提交审批"))[1])
+    def act(cr):
+        svc.change_request_submit(actor=request.user, request=cr)
+        return _("已提交审批")
+
+    return _act(request, request_id, Perm.REQUEST_SUBMIT, act)
 
 
 @login_required
@@ -175,15 +180,21 @@ def request_approve(request, request_id: int):
 @login_required
 @require_POST
 def request_reject(request, request_id: int):
-    return _act(request, request_id, Perm.REQUEST_DECIDE,
-                lambda cr: (svc.change_request_reject(actor=request.user, request=cr, reason=_comment(request)), _("已退回"))[1])
+    def act(cr):
+        svc.change_request_reject(actor=request.user, request=cr, reason=_comment(request))
+        return _("已退回")
+
+    return _act(request, request_id, Perm.REQUEST_DECIDE, act)
 
 
 @login_required
 @require_POST
 def request_withdraw(request, request_id: int):
-    return _act(request, request_id, Perm.REQUEST_SUBMIT,
-                lambda cr: (svc.change_request_withdraw(actor=request.user, request=cr, comment=_comment(request)), _("已撤回"))[1])
+    def act(cr):
+        svc.change_request_withdraw(actor=request.user, request=cr, comment=_comment(request))
+        return _("已撤回")
+
+    return _act(request, request_id, Perm.REQUEST_SUBMIT, act)
 
 
 @login_required

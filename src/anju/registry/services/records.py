@@ -95,7 +95,9 @@ HOUSEHOLD_FIELDS = ("address",)
 CORRECTABLE = PERSON_FIELDS + ENROLMENT_FIELDS + MEMBERSHIP_FIELDS + HOUSEHOLD_FIELDS
 FIELD_LABELS = {"name": _("姓名"), "id_number": _("身份证号"), "gender": _("性别"), "birth_date": _("出生日期"), "ethnicity": _("民族"),
                 "phone": _("联系电话"), "support_mode": _("扶持方式"), "bank_name": _("开户银行"), "bank_account": _("银行账号"),
-                "origin": _("迁出地"), "move_date": _("搬迁时间"), "relation": _("与户主关系"), "address": _("住址")}
+                "origin": _("迁出地"), "move_date": _("搬迁时间"), "relation": _("与户主关系"), "address": _("住址"),
+                "event_date": _("事件日期"), "cause": _("核减原因"), "village": _("所在村"), "number": _("户编号"), "reservoir": _("水库"),
+                "housing_area": _("人均住房面积"), "effective_on": _("生效日期")}
 
 
 def field_error(field: str, message, code: str = "invalid") -> ValidationFailed:

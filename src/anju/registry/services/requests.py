@@ -95,6 +95,9 @@ MSG_EVIDENCE_COUNT = _("每个申请最多 %(n)s 个附件")
 MSG_EVIDENCE_STATE = _("申请已%(state)s，不能再添加附件")
 MSG_TARGET_HOUSEHOLD = _("请指定迁入的户，或填写新户的户编号与所在村")
 MSG_INTO = _("请指定并入的户")
+MSG_PAYLOAD = _("变更内容中“%(field)s”的格式不对")
+MSG_TARGET_CITY = _("迁入地不在本市，跨市迁移请按迁出办理核减")
+MSG_SAME_COUNTY = _("合户、分户只能在同一县内办理")
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_FILES = 20
@@ -128,13 +131,14 @@ def workflow_levels(kind: str, *, division_code: str, on: dt.date) -> list[str]:
 
 
 def _start_index(levels: list[str], level: str) -> int:
-    """The level awaited after a submission from `level`: the next one for the proposing level (levels[0]),
-    the submitter's own level for a higher clerk (skipping the levels below), the last level at most."""
+    """The level awaited after a submission from `level`: the one after levels[0] for the proposing level itself;
+    otherwise the first level at or above the submitter's (a county clerk's proposal skips the township and goes
+    to the county reviewer; a township clerk's, where the kind starts at the county, to the county); the last at most."""
     if level == levels[0]:
         return min(1, len(levels) - 1)
     rank = LEVEL_RANK[level]
     for i, name in enumerate(levels):
-        if i >= 1 and LEVEL_RANK[name] <= rank:
+        if LEVEL_RANK[name] <= rank:
             return i
     return len(levels) - 1
 
@@ -228,6 +232,33 @@ def _enrolment_for(person: Person | None, enrolment: Enrolment | None, program: 
     return found
 
 
+def _pk(value, field: str) -> int:
+    """An object id named in a request's payload (JSON from the API may hold anything)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        pk = 0
+    if not 0 < pk < 2**63:
+        raise ValidationFailed(MSG_PAYLOAD % {"field": field}, code="payload_invalid", detail={"field": field})
+    return pk
+
+
+def _dict(value, field: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed(MSG_PAYLOAD % {"field": field}, code="payload_invalid", detail={"field": field})
+    return value
+
+
+def _list(value, field: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationFailed(MSG_PAYLOAD % {"field": field}, code="payload_invalid", detail={"field": field})
+    return value
+
+
 def _household_members(household: Household) -> list[int]:
     return list(Membership.objects.filter(household=household, valid_to__isnull=True).values_list("person_id", flat=True))
 
@@ -252,7 +283,7 @@ def _prepare(kind: str, *, program: str, person, household, enrolment, cause: st
                 "field": f"status.{enrolment.program}", "payload": clean, "cause": cause if kind == Kind.REMOVE else "",
                 "program": enrolment.program, "affected": [enrolment.person_id]}
     if kind == Kind.CORRECT:
-        changes = payload.get("changes") or {}
+        changes = _dict(payload.get("changes"), "changes")
         if person is None and household is None and enrolment is None:
             raise ValidationFailed(MSG_NEED_PERSON, code="person_required", detail={"field": "person"})
         if enrolment is None and person is not None and set(changes) & set(records.ENROLMENT_FIELDS):
@@ -269,7 +300,7 @@ def _prepare(kind: str, *, program: str, person, household, enrolment, cause: st
     if kind == Kind.ADD_PERSON:
         if household is None:
             raise ValidationFailed(MSG_NEED_HOUSEHOLD, code="household_required", detail={"field": "household"})
-        member = records.check_member(payload.get("member") or payload, program=program, division_code=household.division_code)
+        member = records.check_member(_dict(payload.get("member"), "member") or payload, program=program, division_code=household.division_code)
         records.check_new_member_person(member.number, program)
         return {"division_code": household.division_code, "household": household, "field": "",
                 "payload": {"member": _member_payload(member)}, "id_hashes": [blind_index(member.number)], "affected": []}
@@ -278,7 +309,7 @@ def _prepare(kind: str, *, program: str, person, household, enrolment, cause: st
         number = records.check_household_number(payload.get("number"))
         if Household.objects.filter(county_code=village[:6], number=number).exists():
             raise records.field_error("number", records.MSG_HOUSEHOLD_EXISTS % {"number": number}, "household_exists")
-        members_in = payload.get("members") or []
+        members_in = [_dict(m, "members") for m in _list(payload.get("members"), "members")]
         if not members_in:
             raise ValidationFailed(records.MSG_NO_MEMBERS, code="no_members", detail={"field": "members"})
         members, seen = [], set()
@@ -298,16 +329,20 @@ def _prepare(kind: str, *, program: str, person, household, enrolment, cause: st
             raise ValidationFailed(MSG_NEED_PERSON, code="person_required", detail={"field": "person"})
         clean: dict[str, Any] = {"relation": records.check_relation(payload.get("relation"))}
         if payload.get("to_household"):
-            target = Household.objects.filter(pk=int(payload["to_household"])).first()
+            target = Household.objects.filter(pk=_pk(payload["to_household"], "to_household")).first()
             if target is None:
                 raise ValidationFailed(MSG_TARGET_HOUSEHOLD, code="target_required", detail={"field": "to_household"})
             current = Membership.objects.filter(person=person, valid_to__isnull=True).values_list("household_id", flat=True).first()
             if current == target.pk:
                 raise ValidationFailed(records.MSG_SAME_HOUSEHOLD, code="same_household", detail={"field": "to_household"})
+            if target.division_code[:4] != person.division_code[:4]:
+                raise ValidationFailed(MSG_TARGET_CITY, code="target_other_city", detail={"field": "to_household"})
             clean.update(to_household=target.pk, to_number=target.number, to_village=target.division_code)
         elif payload.get("new_household"):
-            new = payload["new_household"]
+            new = _dict(payload["new_household"], "new_household")
             village = records.check_village(new.get("village"))
+            if village[:4] != person.division_code[:4]:
+                raise ValidationFailed(MSG_TARGET_CITY, code="target_other_city", detail={"field": "village"})
             number = records.check_household_number(new.get("number"))
             if Household.objects.filter(county_code=village[:6], number=number).exists():
                 raise records.field_error("number", records.MSG_HOUSEHOLD_EXISTS % {"number": number}, "household_exists")
@@ -318,7 +353,7 @@ def _prepare(kind: str, *, program: str, person, household, enrolment, cause: st
         source = Membership.objects.filter(person=person, valid_to__isnull=True).select_related("household").first()
         if source is not None and source.household.head_id == person.pk:
             staying = set(_household_members(source.household)) - {person.pk}
-            new_head = int(payload.get("new_head") or 0)
+            new_head = _pk(payload["new_head"], "new_head") if payload.get("new_head") else 0
             if staying and not new_head:
                 raise ValidationFailed(records.MSG_HEAD_LEAVES, code="head_leaves", detail={"field": "new_head"})
             if new_head and new_head not in staying:
@@ -331,39 +366,44 @@ def _prepare(kind: str, *, program: str, person, household, enrolment, cause: st
         if household is None:
             raise ValidationFailed(MSG_NEED_HOUSEHOLD, code="household_required", detail={"field": "household"})
         current = _household_members(household)
-        members = [int(m) for m in payload.get("members") or []]
+        members = [_pk(m, "members") for m in _list(payload.get("members"), "members")]
         if not members or any(m not in current for m in members):
             raise ValidationFailed(records.MSG_NOT_MEMBER % {"name": ",".join(str(m) for m in members if m not in current) or "-",
                                                               "number": household.number}, code="not_member", detail={"field": "members"})
         if len(set(members)) >= len(current):
             raise ValidationFailed(records.MSG_SPLIT_ALL, code="split_all", detail={"field": "members"})
-        head = int(payload.get("head") or members[0])
+        head = _pk(payload.get("head") or members[0], "head")
         if head not in members:
             raise ValidationFailed(records.MSG_SPLIT_HEAD, code="split_head", detail={"field": "head"})
         village = records.check_village(payload.get("village") or household.division_code)
+        if village[:6] != household.county_code:
+            raise ValidationFailed(MSG_SAME_COUNTY, code="other_county", detail={"field": "village"})
         number = records.check_household_number(payload.get("number"))
         if Household.objects.filter(county_code=village[:6], number=number).exists():
             raise records.field_error("number", records.MSG_HOUSEHOLD_EXISTS % {"number": number}, "household_exists")
         clean = {"members": members, "head": head, "number": number, "village": village, "address": str(payload.get("address") or "")[:200],
-                 "relations": {str(k): records.check_relation(v) for k, v in (payload.get("relations") or {}).items()}}
+                 "relations": {str(_pk(k, "relations")): records.check_relation(v) for k, v in _dict(payload.get("relations"), "relations").items()}}
         if household.head_id in members:
             new_head = payload.get("new_head")
-            if not new_head or int(new_head) not in current or int(new_head) in members:
+            new_head = _pk(new_head, "new_head") if new_head else None
+            if not new_head or new_head not in current or new_head in members:
                 raise ValidationFailed(records.MSG_NEW_HEAD if new_head else records.MSG_HEAD_LEAVES, code="head_leaves", detail={"field": "new_head"})
-            clean["new_head"] = int(new_head)
+            clean["new_head"] = new_head
         return {"division_code": household.division_code, "household": household, "person": Person.objects.get(pk=head), "field": "household",
                 "payload": clean, "affected": members}
     if kind == Kind.MERGE:
         if household is None:
             raise ValidationFailed(MSG_NEED_HOUSEHOLD, code="household_required", detail={"field": "household"})
-        into = Household.objects.filter(pk=int(payload.get("into") or 0)).first()
+        into = Household.objects.filter(pk=_pk(payload["into"], "into")).first() if payload.get("into") else None
         if into is None:
             raise ValidationFailed(MSG_INTO, code="into_required", detail={"field": "into"})
         if into.pk == household.pk:
             raise ValidationFailed(records.MSG_SAME_HOUSEHOLD, code="same_household", detail={"field": "into"})
+        if into.county_code != household.county_code:
+            raise ValidationFailed(MSG_SAME_COUNTY, code="other_county", detail={"field": "into"})
         members = _household_members(household)
         clean = {"into": into.pk, "into_number": into.number, "to_village": into.division_code,
-                 "relations": {str(k): records.check_relation(v) for k, v in (payload.get("relations") or {}).items()}}
+                 "relations": {str(_pk(k, "relations")): records.check_relation(v) for k, v in _dict(payload.get("relations"), "relations").items()}}
         head = household.head if household.head_id in members else (Person.objects.get(pk=members[0]) if members else None)
         return {"division_code": household.division_code, "household": household, "person": head, "field": "household" if head else "",
                 "payload": clean, "affected": members}
