@@ -2,7 +2,7 @@
 
 from anju.core.crypto import decrypt
 from anju.registry.models import Enrolment
-from anju.registry.resident_id import parse, division_regions
+from anju.registry.resident_id import division_regions, parse
 
 from .factories import make_household
 
