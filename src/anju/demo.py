@@ -126,7 +126,13 @@ def _population_step(summary: DemoSummary) -> None:
     population_step(summary)
 
 
-DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step]
+def _requests_step(summary: DemoSummary) -> None:
+    from anju.registry.demo import requests_step
+
+    requests_step(summary)
+
+
+DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _requests_step]
 
 
 def build_demo() -> DemoSummary:

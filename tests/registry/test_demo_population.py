@@ -20,3 +20,18 @@ def test_demo_population_is_imported_once_with_both_programs_and_support_modes(d
     before = Person.objects.count()
     build_demo()
     assert Person.objects.count() == before and ImportBatch.objects.count() == 2
+
+
+def test_demo_leaves_requests_at_each_level(db, monkeypatch):
+    from anju.registry import demo
+    from anju.registry.models import ChangeRequest
+
+    monkeypatch.setattr(demo, "RESERVOIR_PERSONS", 4000)
+    build_demo()
+    states = list(ChangeRequest.objects.values_list("state", "level_index"))
+    assert states.count(("pending", 1)) == 3  # awaiting the county
+    assert states.count(("pending", 2)) == 2  # awaiting the city
+    assert sum(1 for s, _ in states if s == "posting") == 2
+    assert sum(1 for s, _ in states if s == "draft") == 1
+    build_demo()
+    assert ChangeRequest.objects.count() == 8

@@ -76,3 +76,46 @@ def population_step(summary) -> None:
                 out.writerows(rows)
             report = registry_import(actor=actor, program=program, source=path, filename=f"演示{SPECS[program].title}.csv")
             summary.notes.append("  " + _("%(title)s：%(message)s") % {"title": SPECS[program].title, "message": report.message})
+
+
+# Removals proposed in the demo township (demo_township_clerk's 429921101), left at each stage of the workflow.
+REQUEST_PLAN = [
+    # (cause, reason, how far it gets)
+    ("death", "病故", "submitted"),
+    ("death", "意外身故", "submitted"),
+    ("public_employment", "考取公务员", "submitted"),
+    ("prison", "判处有期徒刑三年", "county"),
+    ("non_agricultural", "大学毕业转为非农业户口", "county"),
+    ("military_officer", "提干为现役军官", "city"),
+    ("moved_out", "举家迁往外省", "city"),
+]
+
+
+def requests_step(summary) -> None:
+    """Open change requests at each level: awaiting the county, awaiting the city, in public posting; and a draft."""
+    from anju.accounts.models import User
+    from anju.core.access import code_prefix_q
+    from anju.registry.models import ChangeRequest, Enrolment
+    from anju.registry.services import requests as svc
+
+    if ChangeRequest.objects.exists() or not Enrolment.objects.exists():
+        return
+    users = {u.username: u for u in User.objects.filter(username__in=["demo_township_clerk", "demo_county_reviewer", "demo_city_admin"])}
+    township, county, city = users["demo_township_clerk"], users["demo_county_reviewer"], users["demo_city_admin"]
+    today = dt.date.today()
+    enrolments = list(Enrolment.objects.filter(code_prefix_q("division_code", township.entry_prefix), program="reservoir", status="active")
+                      .select_related("person").order_by("id")[: len(REQUEST_PLAN) + 1])
+    for (cause, reason, stage), enrolment in zip(REQUEST_PLAN, enrolments, strict=False):
+        event = today - dt.timedelta(days=20)
+        cr = svc.change_request_create(actor=township, kind="remove", program="reservoir", enrolment=enrolment, cause=cause, reason=reason,
+                                       payload={"event_date": event.isoformat()}, submit=True, today=today)
+        if stage in ("county", "city"):
+            cr = svc.change_request_approve(actor=county, request=cr, comment="经核实属实", today=today)
+        if stage == "city":
+            svc.change_request_approve(actor=city, request=cr, comment="同意核减，请公示", today=today)
+    if len(enrolments) > len(REQUEST_PLAN):
+        person = enrolments[-1].person
+        svc.change_request_create(actor=township, kind="correct", program="reservoir", person=person, reason="电话号码变更",
+                                  payload={"changes": {"phone": "13900000000"}}, today=today)
+    counts = {state: ChangeRequest.objects.filter(state=state).count() for state in ChangeRequest.State.values}
+    summary.notes.append("  " + _("变更申请：审批中 %(pending)s 件，公示中 %(posting)s 件，草稿 %(draft)s 件") % counts)
