@@ -98,7 +98,10 @@ BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "
                         # multipart uploads whose file name, program or dates the schema cannot constrain (422 is right)
                         "POST /api/v1/registry/crosschecks", "POST /api/v1/registry/imports", "POST /api/v1/imports/aliases",
                         "POST /api/v1/registry/requests", "POST /api/v1/registry/requests/import",
-                        "POST /api/v1/registry/requests/{request_id}/evidence"}
+                        "POST /api/v1/registry/requests/{request_id}/evidence",
+                        # a well-formed division code may be unknown or outside the actor's scope
+                        "POST /api/v1/registry/reservoirs", "PATCH /api/v1/registry/reservoirs/{reservoir_id}",
+                        "POST /api/v1/relocation/sites", "PATCH /api/v1/relocation/sites/{site_id}"}
 
 
 @schema.parametrize()

@@ -179,7 +179,7 @@ def test_timelines_join_history_status_periods_memberships_and_requests(people, 
     home = people["home"]
     person = Person.objects.get(name="李四")
     clerk = make_user("township_clerk", "429921101")
-    History.objects.create(effective_on=dt.date(2015, 3, 1), person=person, division_code=VILLAGE, field="phone", old="", new="139",
+    History.objects.create(effective_on=dt.date(2015, 3, 1), person=person, division_code=VILLAGE, field="phone", old="", new="13912345678",
                            source=History.Source.IMPORT)
     request = ChangeRequest.objects.create(kind="remove", state="pending", program=Program.RESERVOIR, division_code=VILLAGE, person=person,
                                            household=home, field="status", cause="death", created_by=clerk)
@@ -191,7 +191,7 @@ def test_timelines_join_history_status_periods_memberships_and_requests(people, 
     removal = next(e for e in events if e["kind"] == "status" and e["status"] == "removed")
     assert removal["date"] == dt.date(2021, 1, 1) and removal["cause"] == "死亡" and removal["request_id"] == request.pk
     phone = next(e for e in events if e["kind"] == "history")
-    assert (phone["title"], phone["new"]) == ("联系电话", "139")
+    assert (phone["title"], phone["new"]) == ("联系电话", "139****5678")
     req = next(e for e in events if e["kind"] == "request")
     assert (req["title"], req["new"], req["actor"]) == ("核减", "审批中", clerk.username)
     assert [e["date"] for e in events] == sorted((e["date"] for e in events), reverse=True)

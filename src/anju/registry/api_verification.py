@@ -1,12 +1,14 @@
 """Registry verification API: list and read verifications in scope, run (a job), sign off, send back, changes, entries, exports."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import StringConstraints
 
 from anju.core.api import JobOut
 from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text
@@ -110,8 +112,12 @@ class RunIn(Schema):
     county: str = Field(..., pattern=r"^\d{6}(\d{6})?$", description="县级区划代码（6 位或 12 位）")
 
 
+# A reason that is not blank once stripped (the service refuses blanks; the schema says so too).
+Reason = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=300)]
+
+
 class ReopenIn(Schema):
-    reason: Text = Field(..., max_length=300)
+    reason: Reason = Field(..., description="退回理由")
 
 
 class RosterExportIn(Schema):
@@ -253,8 +259,6 @@ def _download(data: bytes, v: Verification, kind: str, suffix: str, mime: str) -
 @router.get("/{verification_id}/summary", response=ERRORS, summary="核定汇总表 Excel（按乡镇、村）",
             openapi_extra={"responses": _file(XLSX, "汇总表")})
 def export_summary(request, verification_id: int):
-    from django.utils.translation import gettext as _
-
     v = access_verification(request.auth, verification_id)
     return _download(services.verification_export_summary(actor=request.auth, verification=v), v, _("核定汇总表"), ".xlsx", XLSX)
 
@@ -262,7 +266,5 @@ def export_summary(request, verification_id: int):
 @router.get("/{verification_id}/report", response=ERRORS, summary="核定报告 Word",
             openapi_extra={"responses": _file(DOCX, "核定报告")})
 def export_report(request, verification_id: int):
-    from django.utils.translation import gettext as _
-
     v = access_verification(request.auth, verification_id)
     return _download(services.verification_export_report(actor=request.auth, verification=v), v, _("核定报告"), ".docx", DOCX)

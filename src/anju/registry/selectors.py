@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q, in_scope, require_perm
 from anju.core.audit import audit_record
 from anju.core.crypto import blind_index, decrypt
 from anju.core.exceptions import NotFound, ValidationFailed
+from anju.core.masking import mask_phone
 from anju.divisions.codes import full_code, prefix_of
 from anju.divisions.models import PREFIX_LENGTH, Division, Level
 from anju.registry.models import (
@@ -438,8 +439,9 @@ def _field_labels() -> dict[str, str]:
 
 
 def _history_event(h: History, labels: dict[str, str]) -> dict:
+    old, new = (mask_phone(h.old), mask_phone(h.new)) if h.field == "phone" else (h.old, h.new)  # IDs and accounts are stored masked
     return {"kind": "history", "date": h.effective_on, "at": h.at, "title": labels.get(h.field, h.field), "field": h.field,
-            "old": h.old, "new": h.new, "source": h.get_source_display(), "request_id": h.request_id,
+            "old": old, "new": new, "source": h.get_source_display(), "request_id": h.request_id,
             "actor": h.actor.get_username() if h.actor_id else "", "person": h.person.name if h.person_id else ""}
 
 
@@ -459,11 +461,11 @@ def _request_event(r: ChangeRequest) -> dict:
 def _membership_events(memberships) -> list[dict]:
     events = []
     for m in memberships:
-        events.append({"kind": "membership", "date": m.valid_from, "at": None, "title": str(gettext_lazy("加入户")),
+        events.append({"kind": "membership", "date": m.valid_from, "at": None, "title": gettext("加入户"),
                        "field": "household", "old": "", "new": f"{m.household.number}（{m.relation}）", "source": "", "request_id": None,
                        "actor": "", "person": m.person.name, "household_id": m.household_id})
         if m.valid_to:
-            events.append({"kind": "membership", "date": m.valid_to, "at": None, "title": str(gettext_lazy("离开户")),
+            events.append({"kind": "membership", "date": m.valid_to, "at": None, "title": gettext("离开户"),
                            "field": "household", "old": f"{m.household.number}（{m.relation}）", "new": "", "source": "",
                            "request_id": None, "actor": "", "person": m.person.name, "household_id": m.household_id})
     return events

@@ -181,7 +181,7 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-def _title(request, v, kind: str) -> str:
+def _title(v, kind: str) -> str:
     return document_title(v, division_names([v.division_code]).get(v.division_code, v.division_code), kind)
 
 
@@ -189,12 +189,12 @@ def _title(request, v, kind: str) -> str:
 def verification_summary_view(request, verification_id: int):
     v = access_verification(request.user, verification_id)
     data = services.verification_export_summary(actor=request.user, verification=v)
-    return _download(data, _title(request, v, _("核定汇总表")) + ".xlsx", XLSX)
+    return _download(data, _title(v, _("核定汇总表")) + ".xlsx", XLSX)
 
 
 @login_required
 def verification_report_view(request, verification_id: int):
     v = access_verification(request.user, verification_id)
     data = services.verification_export_report(actor=request.user, verification=v)
-    return _download(data, _title(request, v, _("核定报告")) + ".docx", DOCX)
+    return _download(data, _title(v, _("核定报告")) + ".docx", DOCX)
 

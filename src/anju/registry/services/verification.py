@@ -259,8 +259,7 @@ def _snapshot(v: Verification, county_prefix: str) -> int:
     d = v.as_of
     with connection.cursor() as cur:
         cur.execute(SNAPSHOT_SQL, [v.pk, d, d, v.program, Status.ACTIVE, d, d, county_prefix, county_prefix + ":"])
-        cur.execute("SELECT COUNT(*) FROM registry_verificationentry WHERE verification_id = %s", [v.pk])
-        return cur.fetchone()[0]
+        return cur.rowcount
 
 
 # The diff is field by field in SQL, joined on enrolment_id: only rows that are new or differ come back to Python
@@ -456,9 +455,15 @@ def _counts(v: Verification, previous: Verification | None, changes: list[_Chang
             categories[category or ""] += n
             modes[mode or ""] += n
         if previous is not None:
-            cur.execute("SELECT division_code, COUNT(*) FROM registry_verificationentry WHERE verification_id = %s "
-                        "GROUP BY division_code", [previous.pk])
-            for code, n in cur.fetchall():
+            # A locked snapshot never changes, so its own per-village counts are last year's figures.
+            known = (previous.counts or {}).get("villages")
+            if known:
+                rows = [(code, row["current"]) for code, row in known.items() if row.get("current")]
+            else:
+                cur.execute("SELECT division_code, COUNT(*) FROM registry_verificationentry WHERE verification_id = %s "
+                            "GROUP BY division_code", [previous.pk])
+                rows = cur.fetchall()
+            for code, n in rows:
                 villages[code]["previous"] = n
         cur.execute("SELECT COUNT(DISTINCT household_id) FROM registry_verificationentry WHERE verification_id = %s", [v.pk])
         households = cur.fetchone()[0]

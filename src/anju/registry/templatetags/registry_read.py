@@ -26,8 +26,17 @@ def request_link(request_id) -> str:
 @register.simple_tag
 def new_request_link(household_id) -> str:
     """The form for a new change request about a household."""
-    try:
-        base = reverse("registry_requests:new")
-    except NoReverseMatch:
-        base = "/registry/requests/new/"
-    return f"{base}?household={household_id}"
+    for name in ("registry_requests:create", "registry_requests:new"):
+        try:
+            return f"{reverse(name)}?household={household_id}"
+        except NoReverseMatch:
+            continue
+    return f"/registry/requests/new/?household={household_id}"
+
+
+@register.filter
+def masked_phone(value) -> str:
+    """A phone number with the middle digits hidden (POLICY.md §4)."""
+    from anju.core.masking import mask_phone
+
+    return mask_phone(value)
