@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 register = template.Library()
 
 
 def request_url(request_id) -> str:
-    """The change request's page: its URL name when the requests pages exist, else the path they will have."""
-    if not request_id:
-        return ""
-    try:
-        return reverse("registry_requests:detail", args=[request_id])
-    except NoReverseMatch:
-        return f"/registry/requests/{request_id}/"
+    return reverse("registry_requests:detail", args=[request_id]) if request_id else ""
 
 
 @register.simple_tag
@@ -24,14 +20,10 @@ def request_link(request_id) -> str:
 
 
 @register.simple_tag
-def new_request_link(household_id) -> str:
-    """The form for a new change request about a household."""
-    for name in ("registry_requests:create", "registry_requests:new"):
-        try:
-            return f"{reverse(name)}?household={household_id}"
-        except NoReverseMatch:
-            continue
-    return f"/registry/requests/new/?household={household_id}"
+def new_request_link(household_id, person_id=None) -> str:
+    """The form for a new change request about a household, or about one of its members."""
+    query = urlencode({"household": household_id, **({"person": person_id} if person_id else {})})
+    return f"{reverse('registry_requests:create')}?{query}"
 
 
 @register.filter
