@@ -17,45 +17,19 @@ Target: the full load (41k townships) in under 5 s.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
-from urllib.parse import urlsplit, urlunsplit
+
+from _scratch import scratch_environment  # noqa: E402 (bench/ is the script directory)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "divisions"
 SCRATCH_DB = "anju_bench"
 TARGET_SECONDS = 5.0
-
-
-def _admin_connect(url: str):
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True)
-
-
-def create_scratch_postgres(url: str) -> str:
-    """Create an empty scratch database beside the one in `url`; return the URL pointing at it."""
-    from psycopg import sql
-
-    with _admin_connect(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DB)))
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
-
-
-def drop_scratch_postgres(url: str) -> None:
-    from psycopg import sql
-
-    with _admin_connect(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
 
 
 def empty_divisions() -> None:
@@ -145,23 +119,8 @@ def main() -> int:
         print(f"no division data at {data}", file=sys.stderr)
         return 2
 
-    data_dir = tempfile.mkdtemp(prefix="anju-bench-")
-    os.environ["ANJU_DATA_DIR"] = data_dir  # keys, cache and (without a URL) the SQLite file
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-    url = os.environ.get("ANJU_DATABASE_URL", "").strip()
-    postgres = url.startswith(("postgres://", "postgresql://"))
-    if postgres:
-        os.environ["ANJU_DATABASE_URL"] = create_scratch_postgres(url)
-    try:
+    with scratch_environment(SCRATCH_DB):
         return run_bench(data, max(1, args.repeat))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if postgres:
-            drop_scratch_postgres(url)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,35 +25,16 @@ import datetime as dt
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _scratch import scratch_environment  # noqa: E402 (bench/ is the script directory)
 
 REPO = Path(__file__).resolve().parents[1]
 SCRATCH_DB = "anju_bench_import"
 TABLES = ["registry_person", "registry_household", "registry_membership", "registry_enrolment", "registry_enrolmentstatus"]
-
-
-def create_scratch_postgres(url: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DB)))
-    return urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH_DB}"))
-
-
-def drop_scratch_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
 
 
 def setup_world():
@@ -285,23 +266,8 @@ def main() -> int:
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--baseline-rows", type=int, default=10_000)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="anju-bench-import-"))
-    os.environ["ANJU_DATA_DIR"] = str(work)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-    url = os.environ.get("ANJU_DATABASE_URL", "").strip()
-    postgres = url.startswith(("postgres://", "postgresql://"))
-    if postgres:
-        os.environ["ANJU_DATABASE_URL"] = create_scratch_postgres(url)
-    try:
+    with scratch_environment(SCRATCH_DB) as work:
         return run(args, work)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if postgres:
-            drop_scratch_postgres(url)
-        shutil.rmtree(work, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import platform
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from urllib.parse import urlsplit, urlunsplit
+
+from _scratch import scratch_environment
 
 SCRATCH_DB = "anju_bench_search"
 TARGET_MS = 50.0
@@ -34,24 +32,6 @@ SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华玉兰红梅志强德明文华海燕丹丹小红永红金凤春梅"
          "翠英淑珍光辉家明家宝子轩浩然欣怡梓涵诗琪宇航俊杰思远雨萱")
 RELATIONS = ("户主", "配偶", "子", "女", "孙子", "孙女")
-
-
-def create_scratch_postgres(url: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DB)))
-    return urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH_DB}"))
-
-
-def drop_scratch_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
 
 
 # --- building the population -------------------------------------------------------------------------
@@ -234,23 +214,8 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=50, help="different queries of each kind; the median is reported")
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="anju-bench-search-")
-    os.environ["ANJU_DATA_DIR"] = data_dir  # keys, cache and (without a URL) the SQLite file
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-    url = os.environ.get("ANJU_DATABASE_URL", "").strip()
-    postgres = url.startswith(("postgres://", "postgresql://"))
-    if postgres:
-        os.environ["ANJU_DATABASE_URL"] = create_scratch_postgres(url)
-    try:
+    with scratch_environment(SCRATCH_DB):
         return run_bench(max(1, args.persons), max(1, args.queries))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if postgres:
-            drop_scratch_postgres(url)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

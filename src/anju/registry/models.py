@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from anju.relocation.models import AreaType, Placement
+
 
 class Program(models.TextChoices):
     RESERVOIR = "reservoir", _("水库移民后期扶持")
@@ -130,13 +132,8 @@ class Enrolment(models.Model):
         DIRECT = "direct", _("直补")
         PROJECT = "project", _("项目扶持")
 
-    class Placement(models.TextChoices):
-        CONCENTRATED = "concentrated", _("集中安置")
-        DISPERSED = "dispersed", _("分散安置")
-
-    class AreaType(models.TextChoices):
-        URBAN = "urban", _("城镇")
-        RURAL = "rural", _("农村")
+    Placement = Placement  # shared with relocation.Site
+    AreaType = AreaType
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrolments")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="enrolments")

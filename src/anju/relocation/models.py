@@ -6,16 +6,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Placement(models.TextChoices):
+    CONCENTRATED = "concentrated", _("集中安置")
+    DISPERSED = "dispersed", _("分散安置")
+
+
+class AreaType(models.TextChoices):
+    URBAN = "urban", _("城镇")
+    RURAL = "rural", _("农村")
+
+
 class Site(models.Model):
     """A resettlement site (安置点)."""
 
-    class Placement(models.TextChoices):
-        CONCENTRATED = "concentrated", _("集中安置")
-        DISPERSED = "dispersed", _("分散安置")
-
-    class AreaType(models.TextChoices):
-        URBAN = "urban", _("城镇")
-        RURAL = "rural", _("农村")
+    Placement = Placement
+    AreaType = AreaType
 
     code = models.CharField(_("安置点编码"), max_length=32, unique=True)
     name = models.CharField(_("安置点名称"), max_length=100)
