@@ -259,7 +259,12 @@ def _snapshot(v: Verification, county_prefix: str) -> int:
     d = v.as_of
     with connection.cursor() as cur:
         cur.execute(SNAPSHOT_SQL, [v.pk, d, d, v.program, Status.ACTIVE, d, d, county_prefix, county_prefix + ":"])
-        return cur.rowcount
+        total = cur.rowcount
+        if connection.vendor == "postgresql":
+            # The table has just grown by up to a million rows that autovacuum has not seen: without fresh statistics
+            # the planner takes them for a handful and compares the two snapshots with a million index probes.
+            cur.execute("ANALYZE registry_verificationentry")
+        return total
 
 
 # The diff is field by field in SQL, joined on enrolment_id: only rows that are new or differ come back to Python
@@ -335,11 +340,16 @@ def _changed_fields(row) -> list[dict]:
     return fields
 
 
+def _chunk() -> int:
+    """Ids per IN (...) lookup: few round trips, within the backend's parameter limit (999 for Django's SQLite)."""
+    return min(2000, (connection.features.max_query_params or 2000) - 9)
+
+
 def _periods_at(enrolment_ids: list[int], on: dt.date) -> dict[int, tuple]:
     """The status period covering the end of `on` of each enrolment: (status, cause, request_id, note, valid_from)."""
     found: dict[int, tuple] = {}
-    for start in range(0, len(enrolment_ids), 500):
-        rows = (EnrolmentStatus.objects.filter(enrolment_id__in=enrolment_ids[start:start + 500], valid_from__lte=on)
+    for start in range(0, len(enrolment_ids), chunk := _chunk()):
+        rows = (EnrolmentStatus.objects.filter(enrolment_id__in=enrolment_ids[start:start + chunk], valid_from__lte=on)
                 .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
                 .values_list("enrolment_id", "status", "cause", "request_id", "note", "valid_from"))
         for enrolment_id, *period in rows:
@@ -349,8 +359,8 @@ def _periods_at(enrolment_ids: list[int], on: dt.date) -> dict[int, tuple]:
 
 def _enrolled_on(enrolment_ids: list[int]) -> dict[int, dt.date]:
     found: dict[int, dt.date] = {}
-    for start in range(0, len(enrolment_ids), 500):
-        found.update(Enrolment.objects.filter(pk__in=enrolment_ids[start:start + 500]).values_list("pk", "enrolled_on"))
+    for start in range(0, len(enrolment_ids), chunk := _chunk()):
+        found.update(Enrolment.objects.filter(pk__in=enrolment_ids[start:start + chunk]).values_list("pk", "enrolled_on"))
     return found
 
 
@@ -433,8 +443,8 @@ def _requests_from_history(rows: list[_Change], since: dt.date, until: dt.date) 
     for c in rows:
         needs[c.person_id].append(c)
     ids = list(needs)
-    for start in range(0, len(ids), 500):
-        found = (History.objects.filter(person_id__in=ids[start:start + 500], request__isnull=False, effective_on__gt=since,
+    for start in range(0, len(ids), chunk := _chunk()):
+        found = (History.objects.filter(person_id__in=ids[start:start + chunk], request__isnull=False, effective_on__gt=since,
                                         effective_on__lte=until)
                  .order_by("effective_on", "id").values_list("person_id", "request_id"))
         for person_id, request_id in dict(found).items():  # the last one in the year wins
