@@ -152,3 +152,13 @@ def test_city_clerk_runs_any_county_of_the_city_and_programs_are_separate(tree, 
     v = verification_run(actor=people["city_clerk"], year=2025, program=Program.RESERVOIR, county_code=COUNTY_CODE)
     r = verification_run(actor=people["city_clerk"], year=2025, program=Program.RELOCATION, county_code=COUNTY)
     assert v.counts["total"] == 6 and r.counts["total"] == 0 and v.pk != r.pk
+
+
+def test_a_concurrent_first_run_is_a_conflict(tree, people, monkeypatch):
+    base_roster()
+    verification_run(actor=people["clerk"], year=2025, program=Program.RESERVOIR, county_code=COUNTY)
+    monkeypatch.setattr(svc, "_run_state", lambda *a, **k: (None, None))  # as if the other run had not committed yet
+    with pytest.raises(Conflict) as exc:
+        verification_run(actor=people["clerk"], year=2025, program=Program.RESERVOIR, county_code=COUNTY)
+    assert (exc.value.code, exc.value.message) == ("verification_running", str(svc.MSG_CONCURRENT))
+    assert Verification.objects.count() == 1

@@ -74,6 +74,7 @@ def test_city_sends_back_with_a_reason_and_county_reruns(draft, people):
     assert event.after == {"state": "draft", "reason": "第三组人数有误"}
     rerun = svc.verification_run(actor=people["clerk"], year=2025, program=Program.RESERVOIR, county_code=COUNTY)
     assert rerun.pk == v.pk and rerun.state == Verification.State.DRAFT
+    assert rerun.counts["reopened"]["reason"] == "第三组人数有误" and rerun.counts["total"] == 6
 
 
 def test_locked_verification_refuses_every_service(draft, people):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -60,9 +60,9 @@ class ImportIn(Schema):
 
 
 class ExportIn(Schema):
-    program: str
+    program: str = Field(..., pattern=PROGRAM_PATTERN)
     as_of: dt.date | None = None
-    format: str = "xlsx"
+    format: str = Field("xlsx", pattern="^(xlsx|csv)$")
     scope: Text | None = None
 
 
@@ -97,12 +97,20 @@ def list_imports(request, program: str | None = Query(None, pattern=PROGRAM_PATT
     return import_batch_list(actor=request.auth, program=program or "")
 
 
-@router.get("/{int:batch_id}", response={200: ImportBatchOut, **ERRORS}, summary="一次导入的计数")
+@router.post("/exports", response={202: JobOut, **ERRORS}, summary="按模板导出名册（后台任务；文件见 /jobs/{id}/file）")
+def start_export(request, data: ExportIn):
+    require_perm(request.auth, Perm.REGISTRY_EXPORT)
+    params = {"program": data.program, "as_of": data.as_of.isoformat() if data.as_of else "", "format": data.format,
+              "scope": (data.scope or "").strip()}
+    return Status(202, job_payload(job_submit(actor=request.auth, kind="registry.export", params=params)))
+
+
+@router.get("/{batch_id}", response={200: ImportBatchOut, **ERRORS}, summary="一次导入的计数")
 def get_import(request, batch_id: int):
     return access_import_batch(request.auth, batch_id)
 
 
-@router.get("/templates/{str:program}", response=ERRORS, summary="下载名册导入模板（xlsx）",
+@router.get("/templates/{program}", response=ERRORS, summary="下载名册导入模板（xlsx）",
             openapi_extra={"responses": {200: {"description": "xlsx", "content": {"application/octet-stream": {}}}}})
 def get_template(request, program: str):
     if program not in Program.values:
@@ -111,19 +119,3 @@ def get_template(request, program: str):
         raise NotFound()
     path, name = roster_template(actor=request.auth, program=program, folder=Path(tempfile.mkdtemp(prefix="anju-template-")))
     return FileResponse(open(path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
-
-
-@router.post("/exports", response={202: JobOut, **ERRORS}, summary="按模板导出名册（后台任务；文件见 /jobs/{id}/file）")
-def start_export(request, data: ExportIn):
-    require_perm(request.auth, Perm.REGISTRY_EXPORT)
-    if data.program not in Program.values:
-        from anju.registry.services.imports import MSG_PROGRAM
-
-        raise ValidationFailed(MSG_PROGRAM % {"program": data.program}, code="program_invalid", detail={"field": "program"})
-    if data.format not in ("xlsx", "csv"):
-        from anju.registry.services.exports import MSG_FORMAT
-
-        raise ValidationFailed(MSG_FORMAT % {"name": data.format}, code="format_invalid", detail={"field": "format"})
-    params = {"program": data.program, "as_of": data.as_of.isoformat() if data.as_of else "", "format": data.format,
-              "scope": (data.scope or "").strip()}
-    return Status(202, job_payload(job_submit(actor=request.auth, kind="registry.export", params=params)))

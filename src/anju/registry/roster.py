@@ -5,6 +5,8 @@ Import and export share these, so an exported roster re-imports as unchanged.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 
 from anju.imports.spec import FieldSpec, TableSpec, register_spec
@@ -61,6 +63,7 @@ AREA_TYPE_LABEL = {Enrolment.AreaType.URBAN: "城镇", Enrolment.AreaType.RURAL:
 GENDERS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 GENDER_LABEL = {"M": "男", "F": "女"}
 HEAD = "户主"
+HOUSING_AREA_MAX = Decimal(500)  # m² per person: a plausibility bound, far above the 25 m² red line of 建档立卡 households
 
 TEMPLATE_NOTES = {
     Program.RESERVOIR: [

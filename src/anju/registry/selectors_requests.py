@@ -17,7 +17,7 @@ from anju.registry.models import ChangeRequest, Enrolment, Evidence, Household, 
 from anju.registry.resident_id import normalise
 from anju.registry.services.requests import actor_level
 
-MSG_SCOPE_CODE = _("范围应为您管辖内的县（6 位）或乡镇（9 位）区划代码")
+MSG_SCOPE_CODE = _("范围应为您管辖内的市（4 位）、县（6 位）或乡镇（9 位）区划代码")
 
 BOXES = ("awaiting", "mine", "all")
 MAX_LEVELS = 6

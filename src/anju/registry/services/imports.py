@@ -77,7 +77,7 @@ MSG_AREA_TYPE = gettext_lazy("安置区域“%(value)s”无效，应为 城镇 
 MSG_SITE_REQUIRED = gettext_lazy("集中安置须填写安置点")
 MSG_SITE = gettext_lazy("安置点“%(value)s”未在本辖区登记，请先在“安置点”中添加")
 MSG_YEAR = gettext_lazy("搬迁年度 %(value)s 不在 2000 至今年之间")
-MSG_AREA_RANGE = gettext_lazy("人均住房面积 %(value)s 不在 0 至 500 平方米之间")
+MSG_AREA_RANGE = gettext_lazy("人均住房面积 %(value)s 不在 0 至 %(max)s 平方米之间")
 MSG_TOO_LONG = gettext_lazy("“%(column)s”过长（最多 %(max)s 个字）")
 MSG_REJECTED_NOTHING_WRITTEN = gettext_lazy("有 %(rejected)s 行错误，按“全部或不导入”模式未写入任何数据")
 MSG_WARN_NO_HEAD = gettext_lazy("户编号 %(number)s 没有与户主关系为“户主”的成员")
@@ -402,8 +402,9 @@ class _Validator:
         housing = None
         if v[ix["housing_area"]] not in (None, ""):
             housing = _cell("housing_area", parse_decimal, v[ix["housing_area"]])
-            if not Decimal(0) <= housing <= Decimal(500):
-                raise _RowRejected("housing_area", "area_range", MSG_AREA_RANGE % {"value": housing}, v[ix["housing_area"]])
+            if not Decimal(0) <= housing <= roster.HOUSING_AREA_MAX:
+                raise _RowRejected("housing_area", "area_range", MSG_AREA_RANGE % {"value": housing, "max": roster.HOUSING_AREA_MAX},
+                                   v[ix["housing_area"]])
         site_text = self._text(v[ix["site"]], "site", 100)
         site_id = None
         if site_text:

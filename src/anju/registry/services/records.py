@@ -27,7 +27,7 @@ from anju.core.exceptions import Conflict, NotFound, ValidationFailed
 from anju.core.masking import mask_bank_account, mask_resident_id
 from anju.core.policy import policy_date, policy_value
 from anju.divisions.models import Division, Level
-from anju.registry import resident_id
+from anju.registry import resident_id, roster
 from anju.registry.models import (
     ChangeRequest,
     Enrolment,
@@ -76,7 +76,7 @@ MSG_SPLIT_ALL = _("分户须留下至少一名成员在原户")
 MSG_SPLIT_HEAD = _("新户户主必须是分出的成员之一")
 MSG_RESERVOIR = _("水库“%(value)s”不存在")
 MSG_MOVE_DATE = _("搬迁时间不能晚于今天，也不能早于出生日期")
-MSG_HOUSING_AREA = _("人均住房面积应为 0 至 999 之间的数字")
+MSG_HOUSING_AREA = _("人均住房面积应为 0 至 %(max)s 平方米之间的数字")
 MSG_ID_FIELD = _("身份证号：%(message)s")
 MSG_DUPLICATE_IN_REQUEST = _("身份证号 %(masked)s 在本申请中出现了两次")
 
@@ -267,8 +267,8 @@ def check_enrolment_fields(data: dict, *, program: str, division_code: str, birt
                 area = Decimal(str(data["housing_area"]))
             except InvalidOperation:
                 area = Decimal(-1)
-            if not Decimal(0) <= area < Decimal(1000):
-                raise field_error("housing_area", MSG_HOUSING_AREA, "housing_area_invalid")
+            if not Decimal(0) <= area <= roster.HOUSING_AREA_MAX:
+                raise field_error("housing_area", MSG_HOUSING_AREA % {"max": roster.HOUSING_AREA_MAX}, "housing_area_invalid")
             out["housing_area"] = area
     return out
 

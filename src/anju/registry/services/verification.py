@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,6 +46,7 @@ MSG_REOPEN_STATE = gettext_lazy("只有“待市级确认”的核定可以退�
 MSG_COUNTY_LEVEL = gettext_lazy("县级确认须由本县的县级审核人员进行")
 MSG_CITY_LEVEL = gettext_lazy("市级确认和退回须由市级人员进行")
 MSG_REASON_REQUIRED = gettext_lazy("请填写退回理由")
+MSG_CONCURRENT = gettext_lazy("该县本年度的核定正在由他人生成，请稍后刷新查看")
 MSG_NO_PII = gettext_lazy("您的角色不能导出完整身份证号")
 
 FIRST_YEAR = 2006  # the post-support policy (国发〔2006〕17号) starts in 2006
@@ -211,8 +212,12 @@ def verification_run(*, actor, year: int, program: str, county_code: str, progre
         last, v = _run_state(year, program, county, lock=True)
         rerun = v is not None
         if v is None:
-            v = Verification.objects.create(year=year, program=program, division_code=county.code, as_of=as_of, previous=last,
-                                            created_by=actor)
+            try:
+                with transaction.atomic():
+                    v = Verification.objects.create(year=year, program=program, division_code=county.code, as_of=as_of,
+                                                    previous=last, created_by=actor)
+            except IntegrityError:  # another run of the same county and year got there first
+                raise Conflict(MSG_CONCURRENT, code="verification_running") from None
         else:
             report(2, _("清除上次生成的名单"))
             with connection.cursor() as cur:
@@ -224,7 +229,8 @@ def verification_run(*, actor, year: int, program: str, county_code: str, progre
         report(60, _("在册 %(n)s 人；与上年锁定名单比对") % {"n": total})
         changes = _diff(v, last) if last is not None else []
         report(85, _("统计各乡镇、村人数"))
-        v.counts = _counts(v, last, changes)
+        reopened = (v.counts or {}).get("reopened")  # why the city sent it back stays on the page after the re-run
+        v.counts = {**_counts(v, last, changes), **({"reopened": reopened} if reopened else {})}
         v.save(update_fields=["previous", "as_of", "created_by", "created_at", "counts"])
         audit_record(actor=actor, action="registry.verification.rerun" if rerun else "registry.verification.run",
                      object_type="verification", object_id=v.pk, division_code=v.division_code,
