@@ -24,16 +24,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-REPO = Path(__file__).resolve().parents[1]
+from _scratch import scratch_environment  # noqa: E402 (bench/ is the script directory)
+
 SCRATCH_DB = "anju_bench_ver"
 TARGET_SECONDS = 30.0
 COUNTY = "429921"
@@ -42,28 +38,6 @@ CHUNK = 50_000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华玉萍红建国志文庆海燕春梅冬德永金凤家宝"
 RELATIONS = ["户主", "配偶", "子", "女"]
-
-
-def _admin(url: str):
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True)
-
-
-def create_scratch_postgres(url: str) -> str:
-    from psycopg import sql
-
-    with _admin(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DB)))
-    return urlunsplit(urlsplit(url)._replace(path=f"/{SCRATCH_DB}"))
-
-
-def drop_scratch_postgres(url: str) -> None:
-    from psycopg import sql
-
-    with _admin(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DB)))
 
 
 # --- set-based data ---------------------------------------------------------------------------------------------
@@ -276,23 +250,8 @@ def main() -> int:
     parser.add_argument("--no-guard", action="store_true", help="without the triggers that guard locked snapshots")
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="anju-bench-ver-")
-    os.environ["ANJU_DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anju.settings")
-    url = os.environ.get("ANJU_DATABASE_URL", "").strip()
-    postgres = url.startswith(("postgres://", "postgresql://"))
-    if postgres:
-        os.environ["ANJU_DATABASE_URL"] = create_scratch_postgres(url)
-    try:
+    with scratch_environment(SCRATCH_DB):
         return run_bench(max(100, args.persons), guard=not args.no_guard)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if postgres:
-            drop_scratch_postgres(url)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

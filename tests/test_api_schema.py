@@ -101,7 +101,9 @@ BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "
                         "POST /api/v1/registry/requests/{request_id}/evidence",
                         # a well-formed division code may be unknown or outside the actor's scope
                         "POST /api/v1/registry/reservoirs", "PATCH /api/v1/registry/reservoirs/{reservoir_id}",
-                        "POST /api/v1/relocation/sites", "PATCH /api/v1/relocation/sites/{site_id}"}
+                        "POST /api/v1/relocation/sites", "PATCH /api/v1/relocation/sites/{site_id}",
+                        # a well-formed year and county may be one that has not ended or is not a county
+                        "POST /api/v1/registry/verifications"}
 
 
 @schema.parametrize()

@@ -132,7 +132,13 @@ def _requests_step(summary: DemoSummary) -> None:
     requests_step(summary)
 
 
-DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _requests_step]
+def _verification_step(summary: DemoSummary) -> None:
+    from anju.registry.demo import verification_step
+
+    verification_step(summary)
+
+
+DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _verification_step, _requests_step]
 
 
 def build_demo() -> DemoSummary:

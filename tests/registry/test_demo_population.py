@@ -35,3 +35,18 @@ def test_demo_leaves_requests_at_each_level(db, monkeypatch):
     assert sum(1 for s, _ in states if s == "draft") == 1
     build_demo()
     assert ChangeRequest.objects.count() == 8
+
+
+def test_demo_locks_last_years_verification_in_every_county(db):
+    import datetime as dt
+
+    from anju.demo import COUNTIES
+    from anju.registry.models import Verification
+
+    build_demo()
+    year = dt.date.today().year - 1
+    locked = Verification.objects.filter(year=year, program="reservoir", state="locked")
+    assert locked.count() == len(COUNTIES)
+    assert sum(v.counts["total"] for v in locked) == Enrolment.objects.filter(program="reservoir").count()
+    build_demo()
+    assert Verification.objects.count() == len(COUNTIES)
