@@ -104,7 +104,9 @@ else:
             "NAME": DATA_DIR / "anju.sqlite3",
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE avoids lock-upgrade deadlocks.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                                 # 64 MiB page cache (the default 2 MiB thrashes on a million-row index) and 256 MiB of mmap
+                                 "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;"),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
