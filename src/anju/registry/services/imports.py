@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from anju.accounts.roles import Perm
 from anju.core.access import in_scope, prefix_for, require_perm
 from anju.core.audit import audit_record
-from anju.core.bulk import allocate_ids, bulk_insert, bulk_update, db_value
+from anju.core.bulk import allocate_ids, bulk_insert, bulk_update, db_date, db_value
 from anju.core.crypto import blind_index, encrypt
 from anju.core.exceptions import ValidationFailed
 from anju.core.masking import mask_bank_account, mask_resident_id
@@ -39,7 +39,7 @@ from anju.imports.models import ImportBatch
 from anju.imports.readers import RowData, read_table
 from anju.imports.values import CellError, parse_bool, parse_date, parse_decimal, parse_digits, parse_int, parse_name, parse_text
 from anju.registry import roster
-from anju.registry.models import Enrolment, Household, Membership, Person, Program, Reservoir, Status
+from anju.registry.models import Enrolment, Household, Person, Program, Reservoir, Status
 from anju.registry.resident_id import ResidentIdError, division_regions
 from anju.registry.resident_id import parse as parse_resident_id
 from anju.relocation.models import Site
@@ -434,6 +434,10 @@ class _Writer:
         self.enrol_fields = RESERVOIR_FIELDS if program == Program.RESERVOIR else RELOCATION_FIELDS
         # (county6, number) -> [id or None, village, address, head_id, first row in this file, head person id to set]
         self.households: dict[tuple[str, str], list] = {}
+        # Into empty tables (a county's first import) every row is new: skip the per-chunk look-ups. Rows of this
+        # file are caught by the in-file duplicate check and the household cache instead.
+        self.no_people = not Person.objects.exists()
+        self.no_households = not Household.objects.exists()
         self.heads: dict[tuple[str, str], int] = {}  # household key -> row number of its 户主 in this file
         self.reset()
 
@@ -445,30 +449,39 @@ class _Writer:
 
     # lookups -------------------------------------------------------------------------------------------
     def existing(self, rows: list[_Row]) -> dict[str, dict]:
-        hashes = [r.id_hash for r in rows]
-        people = {p["id_hash"]: p for p in Person.objects.filter(id_hash__in=hashes).values("id", "id_hash", "name", "ethnicity", "phone",
-                                                                                              "division_code")}
+        """The persons of these rows already registered, with their enrolment in this program and open membership.
+
+        Raw SQL: the ORM spends longer preparing two thousand `IN` values than the database spends answering.
+        """
+        if self.no_people:
+            return {}
+        people = {p["id_hash"]: p for p in _select_in(
+            "SELECT id, id_hash, name, ethnicity, phone, division_code FROM registry_person WHERE id_hash IN ({})", [r.id_hash for r in rows])}
         if not people:
             return {}
         by_id = {p["id"]: p for p in people.values()}
-        values = ["id", "person_id", "division_code", "household_id", "status", *self.enrol_fields]
+        columns = ["id", "person_id", "division_code", "household_id", "status", *self.enrol_fields]
         if self.program == Program.RESERVOIR:
-            values.append("bank_account_masked")
-        for e in Enrolment.objects.filter(person_id__in=list(by_id), program=self.program).values(*values):
+            columns.append("bank_account_masked")
+        for e in _select_in(f"SELECT {', '.join(columns)} FROM registry_enrolment WHERE program = %s AND person_id IN ({{}})",  # noqa: S608
+                            list(by_id), before=[self.program]):
             by_id[e["person_id"]]["enrolment"] = e
-        for m in Membership.objects.filter(person_id__in=list(by_id), valid_to__isnull=True).values("id", "person_id", "household_id", "relation"):
+        for m in _select_in("SELECT id, person_id, household_id, relation FROM registry_membership WHERE valid_to IS NULL AND person_id IN ({})",
+                            list(by_id)):
             by_id[m["person_id"]]["membership"] = m
         return people
 
     def load_households(self, rows: list[_Row]) -> None:
+        if self.no_households:
+            return
         wanted: dict[str, set[str]] = {}
         for r in rows:
             if (r.county6, r.household_number) not in self.households:
                 wanted.setdefault(r.county6, set()).add(r.household_number)
         for county6, numbers in wanted.items():
-            for hid, number, village, address, head_id in Household.objects.filter(county_code=county6, number__in=list(numbers)).values_list(
-                    "id", "number", "division_code", "address", "head_id"):
-                self.households[(county6, number)] = [hid, village, address, head_id, None, None]
+            for h in _select_in("SELECT id, number, division_code, address, head_id FROM registry_household WHERE county_code = %s AND number IN ({})",
+                                list(numbers), before=[county6]):
+                self.households[(county6, h["number"])] = [h["id"], h["division_code"], h["address"], h["head_id"], None, None]
 
     # classification ------------------------------------------------------------------------------------
     def household_key(self, row: _Row) -> tuple[str, str]:
@@ -554,8 +567,8 @@ class _Writer:
         status_ids = iter(allocate_ids("registry_enrolmentstatus", len(rows)))
         reservoir = self.program == Program.RESERVOIR
         note = f"import:{self.batch.pk}"
-        d = db_value()
-        now = d(now)
+        d, convert = db_date(), db_value()
+        now = convert(now)
         for r, state in rows:
             household = self.households[self.household_key(r)]
             if state is None:
@@ -578,7 +591,7 @@ class _Writer:
                                             mask_bank_account(r.bank_account), None, None, "", "", None, None))
             else:
                 enrol_rows.append(common + (None, None, "", "", "", None, None, "", "", "", "", e["poverty_registered"], e["relocation_year"],
-                                            str(e["placement"]), str(e["area_type"]), d(e["housing_area"]), e["site_id"]))
+                                            str(e["placement"]), str(e["area_type"]), convert(e["housing_area"]), e["site_id"]))
             status_rows.append((next(status_ids), eid, str(Status.ACTIVE), enrolled_on, None, "", note, None))
         bulk_insert("registry_person", ("id", "name", "id_hash", "id_enc", "id_masked", "gender", "birth_date", "ethnicity", "phone",
                                         "division_code", "created_at", "updated_at"), person_rows, native=True)
@@ -641,6 +654,16 @@ class _Writer:
         hist_ids = iter(allocate_ids("registry_history", len(history)))
         bulk_insert("registry_history", ("id", "at", "effective_on", "person_id", "household_id", "enrolment_id", "division_code", "field", "old",
                                          "new", "source", "batch_id", "request_id", "actor_id"), [(next(hist_ids), *h) for h in history])
+
+
+def _select_in(sql: str, values: list, *, before: list | None = None) -> list[dict]:
+    """Run `sql` with its `IN ({})` filled by one placeholder per value; rows as dicts (typed by the driver's converters)."""
+    if not values:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(sql.format(", ".join(["%s"] * len(values))), [*(before or []), *values])
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def _county_name(county6: str) -> str:
