@@ -296,3 +296,18 @@ def test_export_cells_are_formula_safe(tree, clerk, tmp_path):
     out = tmp_path / "e.csv"
     registry_export(actor=clerk, program=Program.RESERVOIR, path=out)
     assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")
+
+
+def test_a_big_file_is_validated_in_a_worker_process_with_the_same_outcome(tree, clerk, tmp_path, monkeypatch):
+    """Above PARALLEL_MIN_BYTES the validation runs in a spawned process; rows, errors and counts are the same."""
+    rows = reservoir_sample(40)
+    rows[3][COL["扶持方式"]] = "现金"
+    rows.append(rows[5][:])
+    rows.append(["合计"] + [""] * (len(rows[0]) - 1))
+    path = write_csv(tmp_path / "big.csv", rows)
+    inline = _import(clerk, path, mode="valid-only")
+    monkeypatch.setattr(svc, "PARALLEL_MIN_BYTES", 0)
+    worker = _import(clerk, path, mode="valid-only")  # the worker validates; the writer classifies: all unchanged now
+    assert (worker.rows, worker.rejected) == (inline.rows, inline.rejected) == (41, 2)
+    assert worker.unchanged == 39 and worker.skipped == inline.skipped == {"blank": 0, "total": 1}
+    assert [(e.row, e.code, e.message) for e in worker.errors] == [(e.row, e.code, e.message) for e in inline.errors]

@@ -170,14 +170,19 @@ def _best_header(rows: list[list], lookup: dict[str, str], required: set[str]) -
     return best
 
 
-def _lookup_for(spec: TableSpec) -> dict[str, str]:
+def _lookup_for(spec: TableSpec, aliases: list[tuple[str, str]] | None = None) -> dict[str, str]:
     lookup = builtin_lookup(spec)
     names = set(spec.field_names)
-    for key, field in _user_aliases(spec.template):
+    for key, field in (_user_aliases(spec.template) if aliases is None else aliases):
         if field in names:
             for k in header_keys(key):
                 lookup.setdefault(k, field)
     return lookup
+
+
+def user_aliases(template: str) -> list[tuple[str, str]]:
+    """Users' header aliases of a template, to hand to `read_table(aliases=...)` where the database is out of reach."""
+    return _user_aliases(template)
 
 
 def _user_aliases(template: str) -> list[tuple[str, str]]:
@@ -579,8 +584,11 @@ def _check_header(spec: TableSpec, found: list[tuple[str, _Candidate | None]]) -
 
 
 def read_table(source: str | Path | BinaryIO, *, spec: TableSpec, filename: str | None = None,
-               progress: Progress | None = None) -> Table:
-    """Open `source` (a path or a seekable binary file) as a table of `spec`; see the module docstring."""
+               progress: Progress | None = None, aliases: list[tuple[str, str]] | None = None) -> Table:
+    """Open `source` (a path or a seekable binary file) as a table of `spec`; see the module docstring.
+
+    `aliases` replaces the users' header aliases read from the database (a worker process passes them in).
+    """
     src = _Source(source, filename)
     size = src.size()
     if size > MAX_FILE_BYTES:
@@ -589,7 +597,7 @@ def read_table(source: str | Path | BinaryIO, *, spec: TableSpec, filename: str 
     if size == 0:
         raise ImportFileError(MSG_FILE_EMPTY % {"name": src.name}, code="file_empty", detail={"file": src.name})
     kind = _kind(src, src.head())
-    lookup = _lookup_for(spec)
+    lookup = _lookup_for(spec, aliases)
     required = {f.name for f in spec.fields if f.required}
     if kind == "csv":
         return _read_csv(src, spec, lookup, required, size, progress)

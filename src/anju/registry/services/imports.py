@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import queue
-import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,7 +34,7 @@ from anju.core.policy import PolicyTable
 from anju.divisions.models import Division, Level
 from anju.imports.errors import RowError, write_error_workbook
 from anju.imports.models import ImportBatch
-from anju.imports.readers import RowData, read_table
+from anju.imports.readers import RowData, read_table, user_aliases
 from anju.imports.values import CellError, parse_bool, parse_date, parse_decimal, parse_digits, parse_int, parse_name, parse_text
 from anju.registry import roster
 from anju.registry.models import Enrolment, Household, Person, Program, Reservoir, Status
@@ -149,6 +147,8 @@ class _Row:
     enrol: dict[str, Any]  # the enrolment's program fields, as stored
     bank_account: str = ""
     enrolled_on: dt.date | None = None
+    id_enc: str = ""  # set by the worker process of a big import; else encrypted when written
+    bank_enc: str = ""
 
 
 def _sha256(source) -> str:
@@ -573,7 +573,7 @@ class _Writer:
             household = self.households[self.household_key(r)]
             if state is None:
                 pid = next(person_ids)
-                person_rows.append((pid, r.name, r.id_hash, encrypt(r.id_number), mask_resident_id(r.id_number), r.gender, d(r.birth_date),
+                person_rows.append((pid, r.name, r.id_hash, r.id_enc or encrypt(r.id_number), mask_resident_id(r.id_number), r.gender, d(r.birth_date),
                                     r.ethnicity, r.phone, r.village, now, now))
             else:
                 pid = state["id"]
@@ -587,8 +587,8 @@ class _Writer:
             common = (eid, pid, household[0], str(self.program), r.village, str(Status.ACTIVE), enrolled_on, enrolled_on, now, now)
             if reservoir:
                 enrol_rows.append(common + (e["reservoir_id"], d(e["move_date"]), e["origin"], str(e["category"]), str(e["support_mode"]),
-                                            d(e["support_start"]), d(e["support_end"]), e["bank_name"], encrypt(r.bank_account), e["bank_account_hash"],
-                                            mask_bank_account(r.bank_account), None, None, "", "", None, None))
+                                            d(e["support_start"]), d(e["support_end"]), e["bank_name"], r.bank_enc or encrypt(r.bank_account),
+                                            e["bank_account_hash"], mask_bank_account(r.bank_account), None, None, "", "", None, None))
             else:
                 enrol_rows.append(common + (None, None, "", "", "", None, None, "", "", "", "", e["poverty_registered"], e["relocation_year"],
                                             str(e["placement"]), str(e["area_type"]), convert(e["housing_area"]), e["site_id"]))
@@ -693,58 +693,51 @@ def _show(value) -> str:
 
 # --- the service ------------------------------------------------------------------------------------
 
-def _validated_chunks(table, validator: _Validator):
-    """Yield (rows read, valid [(RowData, _Row)], rejected [(RowData, _RowRejected)]) per chunk, validated in a thread."""
-    language = translation.get_language()
-    out: queue.Queue = queue.Queue(maxsize=4)
-    stop = threading.Event()
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # from about 35,000 rows, validating in a second process pays for its start-up
 
-    def produce():
-        translation.activate(language)
-        seen: dict[str, int] = {}
-        n, valid, bad = 0, [], []
+
+def produce_chunks(table, validator: _Validator, *, encrypt_rows: bool = False):
+    """Yield (rows read, valid [(RowData, _Row)], rejected [(RowData, (field, code, message, value))]) per chunk.
+
+    `encrypt_rows` also encrypts each valid row's ID and bank account (done by the worker process, off the writer's core).
+    """
+    seen: dict[str, int] = {}
+    n, valid, bad = 0, [], []
+    for raw in table.rows():
+        n += 1
         try:
-            for raw in table.rows():
-                if stop.is_set():
-                    return
-                n += 1
-                try:
-                    row = validator.validate(raw)
-                except _RowRejected as exc:
-                    bad.append((raw, exc))
-                    continue
-                earlier = seen.get(row.id_hash)
-                if earlier is not None:
-                    bad.append((raw, _RowRejected("id_number", "duplicate_in_file", MSG_DUPLICATE_IN_FILE % {"row": earlier},
-                                                  mask_resident_id(row.id_number))))
-                    continue
-                seen[row.id_hash] = raw.number
-                valid.append((raw, row))
-                if len(valid) >= CHUNK:
-                    out.put((n, valid, bad))
-                    n, valid, bad = 0, [], []
-            out.put((n, valid, bad))
-            out.put(None)
-        except BaseException as exc:  # handed over to the consumer, which raises it
-            out.put(exc)
+            row = validator.validate(raw)
+        except _RowRejected as exc:
+            bad.append((raw, (exc.field, exc.code, exc.message, exc.value)))
+            continue
+        earlier = seen.get(row.id_hash)
+        if earlier is not None:
+            bad.append((raw, ("id_number", "duplicate_in_file", str(MSG_DUPLICATE_IN_FILE % {"row": earlier}), mask_resident_id(row.id_number))))
+            continue
+        seen[row.id_hash] = raw.number
+        if encrypt_rows:
+            row.id_enc = encrypt(row.id_number)
+            row.bank_enc = encrypt(row.bank_account)
+        valid.append((raw, row))
+        if len(valid) >= CHUNK:
+            yield n, valid, bad
+            n, valid, bad = 0, [], []
+    yield n, valid, bad
 
-    worker = threading.Thread(target=produce, name="anju-import-validate", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = out.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                out.get_nowait()
-            except queue.Empty:
-                worker.join(0.05)
+
+def _validated_chunks(table, validator: _Validator, *, source, filename: str, program: str):
+    """The validated chunks: from a worker process for a big file on disk (a second core), else in this process.
+
+    Threads would not help: validation is pure Python and holds the interpreter lock the writer needs.
+    """
+    if not isinstance(source, (str, Path)) or Path(source).stat().st_size < PARALLEL_MIN_BYTES:
+        yield from produce_chunks(table, validator)
+        return
+    from anju.registry import import_worker
+
+    yield from import_worker.chunks_from_worker(
+        path=str(source), filename=filename, program=program, ctx=validator.ctx, aliases=user_aliases(roster.SPECS[program].template),
+        skipped=table.skipped)
 
 
 def check_import_scope(actor, scope: str | None) -> str:
@@ -819,12 +812,10 @@ def registry_import(*, actor, program: str, source, filename: str, mode: str = I
                 else:
                     writer.reset()
 
-            # Reading and validating (pure Python) run in a second thread while this one looks up and writes (the
-            # database driver releases the GIL), so the two halves overlap.
-            for n, valid, bad in _validated_chunks(table, validator):
+            for n, valid, bad in _validated_chunks(table, validator, source=source, filename=filename, program=program):
                 report.rows += n
-                for raw, exc in bad:
-                    reject(raw, exc.field, exc.code, exc.message, exc.value)
+                for raw, (field_name, code, message, value) in bad:
+                    reject(raw, field_name, code, message, value)
                 if valid:
                     process(valid)
                 progress(min(95, 5 + report.rows // 20000), _("已处理 %(rows)s 行") % {"rows": report.rows})
