@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export ANJU_TEST_DATA_DIR ?= $(CURDIR)/var/test
 
-.PHONY: setup demo test lint check-migrations bench messages clean
+.PHONY: setup demo test lint check-migrations bench bench-divisions bench-import bench-search bench-verification messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,22 @@ check-migrations: setup
 test: lint check-migrations
 	ANJU_DATA_DIR=$(ANJU_TEST_DATA_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: setup
-	$(BIN)/python bench/divisions_load.py
+# Benchmarks print tables with their floor measured in the same run (README, "Performance"). Each takes minutes;
+# BENCH_ARGS passes options, e.g. `make bench-import BENCH_ARGS="--persons 200000"`.
+bench: bench-divisions bench-import bench-search bench-verification
+
+bench-divisions: setup
+	$(BIN)/python bench/divisions_load.py $(BENCH_ARGS)
+
+bench-import: setup
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python bench/registry_import.py $(BENCH_ARGS)
+
+bench-search: setup
+	$(BIN)/python bench/registry_search.py $(BENCH_ARGS)
+
+bench-verification: setup
+	$(BIN)/python bench/registry_verification.py $(BENCH_ARGS)
 
 messages: setup
 	cd src/anju && ../../$(BIN)/anju manage makemessages -l en --no-obsolete --no-wrap --ignore='migrations/*' && ../../$(BIN)/anju manage compilemessages -l en

@@ -7,7 +7,8 @@ creates its own scratch database (anju_bench_import) on that server and drops it
 
 1. generate a CSV of N persons in the standard reservoir template (a child process; not timed) and an xlsx of M rows;
 2. full import of the CSV into empty tables with full validation (read, map, ID checks, divisions, dates, bank
-   accounts, duplicates, encryption and blind index, COPY/executemany) — persons/s and peak RSS of the process;
+   accounts, duplicates, encryption and blind index, COPY/executemany) — persons/s and peak RSS of the process
+   and of its validation worker;
 3. the floor: the very rows step 2 wrote (persons, households, memberships, enrolments, status periods), dumped
    and inserted again raw with COPY/executemany into empty tables, no validation;
 4. the same file again: every row unchanged;
@@ -248,9 +249,11 @@ def run(args, work: Path) -> int:
     print(f"{'baseline: django-import-export, persons only':<58}{k:>10,}{baseline:>10.2f}{k / baseline:>11,.0f}")
     print(f"{'anju import, same rows (all 5 tables)':<58}{k:>10,}{small:>10.2f}{k / small:>11,.0f}{small / baseline:>9.2f}")
     print()
-    print(f"peak RSS of the importing process: {peak_mb:,.0f} MB (before the import: {rss_before / 1024:,.0f} MB)")
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS of the importing process: {peak_mb:,.0f} MB (before the import: {rss_before / 1024:,.0f} MB); "
+          f"largest child (generator or validation worker): {worker_mb:,.0f} MB")
     ok_rate, ok_floor = n / full >= 10_000, full / floor <= 2.0
-    ok_mem, ok_xlsx = peak_mb < 2048, xlsx_import / (read_seconds + xlsx_floor) <= 2.0
+    ok_mem, ok_xlsx = peak_mb + worker_mb < 2048, xlsx_import / (read_seconds + xlsx_floor) <= 2.0
     print(f"targets: ≥ 10,000 persons/s {'OK' if ok_rate else 'MISSED'}; ≤ 2× floor {'OK' if ok_floor else 'MISSED'} ({full / floor:.2f}×); "
           f"memory < 2 GB {'OK' if ok_mem else 'MISSED'}; xlsx ≤ 2× (read + floor) {'OK' if ok_xlsx else 'MISSED'}")
     return 0 if (ok_rate and ok_floor and ok_mem and ok_xlsx) else 1
