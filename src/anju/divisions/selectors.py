@@ -99,3 +99,17 @@ def division_counts(*, actor, division: Division) -> dict[int, int]:
         .values("level").annotate(n=Count("code"))
     )
     return {r["level"]: r["n"] for r in rows}
+
+
+def division_names(codes) -> dict[str, str]:
+    """Names by 12-digit code of the given divisions and of their townships and counties, for lists and printed
+    tables (no scope check: callers pass codes of rows they already read in scope). Queried in chunks under
+    SQLite's parameter limit."""
+    wanted: set[str] = set()
+    for code in codes:
+        if code:
+            wanted |= {code, code[:9].ljust(12, "0"), code[:6].ljust(12, "0")}
+    wanted_list, names = sorted(wanted), {}
+    for start in range(0, len(wanted_list), 500):
+        names.update(Division.objects.filter(code__in=wanted_list[start:start + 500]).values_list("code", "name"))
+    return names

@@ -14,12 +14,12 @@ from anju.core.api import JobOut
 from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text
 from anju.core.jobs import job_submit
 from anju.core.views_jobs import job_payload
+from anju.divisions.selectors import division_names
 from anju.registry import jobs_verification  # noqa: F401  (registers the job kinds submitted here)
 from anju.registry.models import Verification
 from anju.registry.reports_verification import document_title
 from anju.registry.selectors_verification import (
     access_verification,
-    division_names,
     verification_actions,
     verification_changes,
     verification_entries,

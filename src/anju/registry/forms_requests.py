@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from anju.core.exceptions import NotFound, ValidationFailed
 from anju.registry.models import ChangeRequest, Person, Program, RemovalCause
+from anju.registry.selectors import household_members
 from anju.registry.selectors_requests import (
-    household_members,
     request_household,
     request_household_by_number,
     request_person,

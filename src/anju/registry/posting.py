@@ -17,8 +17,9 @@ from anju.core.audit import audit_record
 from anju.core.exceptions import ValidationFailed
 from anju.core.masking import safe_cell
 from anju.divisions.models import Division
+from anju.divisions.selectors import division_names
 from anju.registry.models import ChangeRequest, Program, RemovalCause
-from anju.registry.selectors_requests import division_names, posting_list, posting_scope
+from anju.registry.selectors_requests import posting_list, posting_scope
 
 MSG_FORMAT = gettext_lazy("导出格式应为 xlsx 或 pdf")
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}

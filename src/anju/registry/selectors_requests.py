@@ -12,7 +12,6 @@ from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q, in_scope, prefix_for, require_perm, scope_filter
 from anju.core.crypto import blind_index
 from anju.core.exceptions import NotFound, ValidationFailed
-from anju.divisions.models import Division
 from anju.registry.models import ChangeRequest, Enrolment, Evidence, Household, Person
 from anju.registry.resident_id import normalise
 from anju.registry.services.requests import actor_level
@@ -130,14 +129,6 @@ def posting_list(*, actor, scope: str = "", program: str = "", on: dt.date | Non
     return qs.select_related("person", "household").order_by("division_code", "household__number", "pk")
 
 
-def division_names(codes) -> dict[str, str]:
-    """Names of the villages, their townships and counties, for lists and printed tables."""
-    wanted = set()
-    for code in codes:
-        wanted |= {code, code[:9].ljust(12, "0"), code[:6].ljust(12, "0")}
-    return dict(Division.objects.filter(code__in=wanted).values_list("code", "name"))
-
-
 # The person, household and enrolment a new request names: read in the actor's view scope.
 
 def request_person(actor, person_id) -> Person:
@@ -180,8 +171,3 @@ def request_household_by_number(actor, number: str, county: str = "") -> Househo
 def request_enrolment(actor, person: Person, program: str) -> Enrolment | None:
     require_perm(actor, Perm.REGISTRY_VIEW)
     return Enrolment.objects.filter(person=person, program=program).first()
-
-
-def household_members(household: Household) -> list:
-    """Current members (membership rows with their person) of a household the caller has already accessed."""
-    return list(household.memberships.filter(valid_to__isnull=True).select_related("person").order_by("pk"))

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q, require_perm
 from anju.core.exceptions import NotFound
-from anju.divisions.models import Division
+from anju.divisions.selectors import division_names
 from anju.registry.models import Verification, VerificationChange, VerificationEntry
 
 COUNT_KEYS = ("previous", "added", "removed", "moved_in", "moved_out", "changed", "current")
@@ -103,14 +103,6 @@ class Summary:
     townships: list[SummaryRow]
     totals: dict
     has_previous: bool
-
-
-def division_names(codes) -> dict[str, str]:
-    codes = list(codes)
-    names: dict[str, str] = {}
-    for start in range(0, len(codes), 500):
-        names.update(Division.objects.filter(code__in=codes[start:start + 500]).values_list("code", "name"))
-    return names
 
 
 def verification_summary(*, actor, verification: Verification) -> Summary:

@@ -15,6 +15,7 @@ from anju.core.access import require_perm
 from anju.core.exceptions import ApplicationError, NotFound
 from anju.core.jobs import job_submit
 from anju.core.pagination import paginate
+from anju.divisions.selectors import division_names
 from anju.registry import posting
 from anju.registry.forms_requests import (
     CREATE_FORMS,
@@ -34,7 +35,6 @@ from anju.registry.selectors_requests import (
     change_request_list,
     change_request_members,
     change_request_steps,
-    division_names,
     request_household,
     request_person,
 )

@@ -15,13 +15,13 @@ from anju.core.access import require_perm
 from anju.core.exceptions import Conflict, ValidationFailed
 from anju.core.jobs import job_submit
 from anju.core.pagination import paginate
+from anju.divisions.selectors import division_names
 from anju.registry import jobs_verification  # noqa: F401  (registers the job kinds the pages submit)
 from anju.registry.forms_verification import ChangeFilterForm, ReopenForm, RosterExportForm, VerificationFilterForm, VerificationRunForm
 from anju.registry.models import Enrolment
 from anju.registry.reports_verification import document_title
 from anju.registry.selectors_verification import (
     access_verification,
-    division_names,
     verification_actions,
     verification_changes,
     verification_entries,
