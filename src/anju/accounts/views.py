@@ -28,15 +28,11 @@ from anju.accounts.forms import (
 from anju.accounts.models import SecurityPolicy
 from anju.accounts.roles import ROLES, Perm
 from anju.core.access import require_perm
-from anju.core.exceptions import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from anju.core.exceptions import Conflict, PermissionDenied, ValidationFailed
 from anju.core.pagination import paginate
 from anju.divisions.models import Division
 from anju.divisions.selectors import division_by_code
-
-
-def _form_error(form, exc: ApplicationError) -> None:
-    field = (exc.detail or {}).get("field") if isinstance(exc.detail, dict) else None
-    form.add_error(field if field in form.fields else None, exc.message)
+from anju.web.forms import form_error
 
 
 @login_required
@@ -59,7 +55,7 @@ def password(request):
             services.password_change(actor=request.user, current_password=form.cleaned_data["current_password"],
                                      new_password=form.cleaned_data["new_password"])
         except ValidationFailed as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("密码已修改"))
@@ -80,7 +76,7 @@ def totp(request):
         try:
             device = services.totp_confirm(actor=request.user, token=form.cleaned_data["token"])
         except ValidationFailed as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             otp_login(request, device)
             messages.success(request, _("认证器已绑定，今后登录需输入动态验证码"))
@@ -104,7 +100,7 @@ def tokens(request):
         try:
             _token, new_secret = services.token_create(actor=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
         except ValidationFailed as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             form = TokenCreateForm()
     return render(request, "accounts/tokens.html", {"form": form, "tokens": selectors.token_list(actor=request.user), "new_secret": new_secret})
@@ -153,7 +149,7 @@ def user_create(request):
                 user = services.user_create(actor=request.user, username=d["username"], role=ROLES[d["role"]], entry_scope=entry,
                                             view_scope=view, password=d["password"], full_name=d["full_name"], phone=d["phone"])
             except (ValidationFailed, Conflict, PermissionDenied) as exc:
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("已创建账号 %(u)s") % {"u": user.username})
                 return redirect("accounts:user", user_id=user.pk)
@@ -181,7 +177,7 @@ def user_edit(request, user_id: int):
                     services.user_update(actor=request.user, user=target, full_name=d["full_name"], phone=d["phone"],
                                          role=ROLES[d["role"]], entry_scope=entry, view_scope=view, is_active=d["is_active"])
                 except (ValidationFailed, PermissionDenied) as exc:
-                    _form_error(form, exc)
+                    form_error(form, exc)
                 else:
                     messages.success(request, _("已保存"))
                     return redirect("accounts:user", user_id=target.pk)

@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text
 from anju.core.masking import mask_phone
+from anju.divisions.selectors import division_names
 from anju.registry import selectors
 from anju.registry.models import Program, Reservoir
 from anju.registry.models import Status as PersonStatus
@@ -328,7 +329,7 @@ def _person_detail(person, as_of):
     return {
         "id": person.pk, "name": person.name, "id_masked": person.id_masked, "gender": person.gender, "birth_date": person.birth_date,
         "ethnicity": person.ethnicity, "phone_masked": mask_phone(person.phone), "division_code": person.division_code,
-        "village": selectors.village_names([person.division_code]).get(person.division_code, ""),
+        "village": division_names([person.division_code]).get(person.division_code, ""),
         "as_of": as_of or selectors.today(), "household": membership, "memberships": selectors.person_memberships(person),
         "enrolments": selectors.person_enrolments(person, as_of),
     }
@@ -363,7 +364,7 @@ def get_household(request, household_id: int, params: Query[AsOf]):
     household = selectors.access_household(request.auth, household_id)
     return {
         "id": household.pk, "number": household.number, "county_code": household.county_code, "division_code": household.division_code,
-        "village": selectors.village_names([household.division_code]).get(household.division_code, ""), "address": household.address,
+        "village": division_names([household.division_code]).get(household.division_code, ""), "address": household.address,
         "head_id": household.head_id, "head_name": household.head.name if household.head_id else None,
         "as_of": params.as_of or selectors.today(), "members": selectors.household_members(household, params.as_of),
         "enrolments": selectors.household_enrolments(household, params.as_of),

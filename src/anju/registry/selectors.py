@@ -25,6 +25,7 @@ from anju.core.exceptions import NotFound, ValidationFailed
 from anju.core.masking import mask_phone
 from anju.divisions.codes import full_code, prefix_of
 from anju.divisions.models import PREFIX_LENGTH, Division, Level
+from anju.divisions.selectors import division_names
 from anju.registry.models import (
     ChangeRequest,
     Enrolment,
@@ -288,7 +289,7 @@ def decorate_persons(persons: list[Person], *, as_of: dt.date | None = None, pro
     for e in enrolments:
         e.status_as_of = statuses.get(e.pk) if as_of else e.status
         rows[e.person_id].append(e)
-    names = village_names({p.division_code for p in persons})
+    names = division_names({p.division_code for p in persons})
     for p in persons:
         m = memberships.get(p.pk)
         p.household = m.household if m else None
@@ -301,10 +302,6 @@ def decorate_persons(persons: list[Person], *, as_of: dt.date | None = None, pro
 def _statuses_on(enrolment_ids: list[int], as_of: dt.date) -> dict[int, str]:
     periods = EnrolmentStatus.objects.filter(covering(as_of), enrolment_id__in=enrolment_ids).order_by("valid_from", "id")
     return {enrolment_id: status for enrolment_id, status in periods.values_list("enrolment_id", "status")}
-
-
-def village_names(codes) -> dict[str, str]:
-    return dict(Division.objects.filter(code__in=list(codes)).values_list("code", "name"))
 
 
 def household_search(*, actor, q: str = "", division: str | None = None) -> Capped:
@@ -326,7 +323,7 @@ def household_search(*, actor, q: str = "", division: str | None = None) -> Capp
 
 
 def _decorate_households(households: list[Household]) -> None:
-    names = village_names({h.division_code for h in households})
+    names = division_names({h.division_code for h in households})
     for h in households:
         h.village = names.get(h.division_code, h.division_code)
 
@@ -420,7 +417,7 @@ def decorate_roster(rows: list[EnrolmentStatus], as_of: dt.date | None = None) -
     day = as_of or today()
     person_ids = [r.enrolment.person_id for r in rows]
     relations = dict(Membership.objects.filter(covering(day), person_id__in=person_ids).values_list("person_id", "relation"))
-    names = village_names({r.enrolment.division_code for r in rows})
+    names = division_names({r.enrolment.division_code for r in rows})
     for r in rows:
         r.relation = relations.get(r.enrolment.person_id, "")
         r.village = names.get(r.enrolment.division_code, r.enrolment.division_code)

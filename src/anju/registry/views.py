@@ -13,15 +13,12 @@ from anju.accounts.roles import Perm
 from anju.core.access import require_perm
 from anju.core.exceptions import ApplicationError, ValidationFailed
 from anju.core.pagination import paginate
+from anju.divisions.selectors import division_names
 from anju.registry import selectors
 from anju.registry.forms import AsOfForm, ReferenceFilterForm, ReservoirForm, RevealForm, RosterForm, SearchForm
 from anju.registry.models import Status
 from anju.registry.services.reference import reservoir_create, reservoir_update
-
-
-def _form_error(form, exc: ApplicationError) -> None:
-    field = (exc.detail or {}).get("field") if isinstance(exc.detail, dict) else None
-    form.add_error(field if field in form.fields else None, exc.message)
+from anju.web.forms import form_error
 
 
 def _as_of(request):
@@ -41,7 +38,7 @@ def search(request):
             results = selectors.person_search(actor=request.user, q=d["q"], program=d["program"] or None, division=d["division"] or None,
                                               status=d["status"] or None, as_of=d["as_of"])
         except ValidationFailed as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             page = paginate(request, results)
     return render(request, "registry/search.html", {"form": form, "page": page, "results": results})
@@ -53,7 +50,7 @@ def household_detail(request, household_id: int):
     form, as_of = _as_of(request)
     return render(request, "registry/household.html", {
         "household": household, "form": form, "as_of": as_of or selectors.today(),
-        "village": selectors.village_names([household.division_code]).get(household.division_code, ""),
+        "village": division_names([household.division_code]).get(household.division_code, ""),
         "members": selectors.household_members(household, as_of),
         "enrolments": selectors.household_enrolments(household, as_of),
         "timeline": selectors.household_timeline(household),
@@ -65,7 +62,7 @@ def _person_context(request, person, as_of, form):
     membership = selectors.person_membership(person, as_of)
     return {
         "person": person, "form": form, "as_of": as_of or selectors.today(), "membership": membership,
-        "village": selectors.village_names([person.division_code]).get(person.division_code, ""),
+        "village": division_names([person.division_code]).get(person.division_code, ""),
         "memberships": selectors.person_memberships(person),
         "enrolments": selectors.person_enrolments(person, as_of),
         "timeline": selectors.person_timeline(person),
@@ -120,7 +117,7 @@ def roster_view(request):
         try:
             rows = selectors.roster(actor=request.user, **params)
         except ValidationFailed as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             page = paginate(request, rows)
     as_of = (params or {}).get("as_of") or selectors.today()
@@ -135,7 +132,7 @@ def reservoir_list(request):
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
     qs = selectors.reservoir_list(actor=request.user, q=q)
     page = paginate(request, qs)
-    names = selectors.village_names({r.division_code for r in page.object_list})
+    names = division_names({r.division_code for r in page.object_list})
     for r in page.object_list:
         r.county_name = names.get(r.division_code, r.division_code)
     return render(request, "registry/reservoirs.html", {"form": form, "page": page, "can_manage": request.user.can(Perm.REFERENCE_MANAGE)})
@@ -150,7 +147,7 @@ def reservoir_new(request):
         try:
             reservoir = reservoir_create(actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已添加水库 %(name)s") % {"name": reservoir.name})
             return redirect("registry:reservoirs")
@@ -168,7 +165,7 @@ def reservoir_edit(request, reservoir_id: int):
         try:
             reservoir_update(actor=request.user, reservoir=reservoir, **form.cleaned_data)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已保存"))
             return redirect("registry:reservoirs")

@@ -44,13 +44,10 @@ from anju.registry.services.crosschecks import (
     duplicates_report,
     summary,
 )
+from anju.web.forms import form_error
 
 INLINE_BYTES = 2 * 1024 * 1024  # lists up to this size are matched while the page waits; larger ones run as a job
 
-
-def _form_error(form, exc: ApplicationError) -> None:
-    field = (exc.detail or {}).get("field") if isinstance(exc.detail, dict) else None
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 @login_required
@@ -77,7 +74,7 @@ def crosscheck_new(request):
             batch = crosscheck_run(actor=request.user, kind=d["kind"], source=d["source"], as_of=d["as_of"],
                                    path_or_file=upload, filename=upload.name)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             c = batch.counts
             messages.success(request, _("比对完成：%(rows)s 行，匹配 %(matched_rows)s 行（%(persons)s 人），未匹配 %(unmatched)s 行；"

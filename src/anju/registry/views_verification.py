@@ -29,6 +29,7 @@ from anju.registry.selectors_verification import (
     verification_summary,
 )
 from anju.registry.services import verification as services
+from anju.web.forms import form_error
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -58,8 +59,7 @@ def verification_run_view(request):
         try:
             county = services.verification_run_check(actor=request.user, year=d["year"], program=d["program"], county_code=d["county"])
         except (ValidationFailed, Conflict) as exc:
-            field = (exc.detail or {}).get("field") if isinstance(exc.detail, dict) else None
-            form.add_error(field if field in form.fields else None, exc.message)
+            form_error(form, exc)
         else:
             job = job_submit(actor=request.user, kind="registry.verification.run", division_code=county.code,
                              params={"year": d["year"], "program": d["program"], "county": county.prefix})

@@ -7,8 +7,9 @@ from django.db.models import Count, Q, QuerySet
 from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q, require_perm
 from anju.core.exceptions import NotFound
+from anju.divisions.selectors import division_names
 from anju.registry.models import Household, Program
-from anju.registry.selectors import scope_or_ancestors_q, village_names
+from anju.registry.selectors import scope_or_ancestors_q
 from anju.relocation.models import Site
 
 
@@ -38,6 +39,6 @@ def site_households(*, actor, site: Site) -> QuerySet[Household]:
 
 
 def decorate_households(households) -> None:
-    names = village_names({h.division_code for h in households})
+    names = division_names({h.division_code for h in households})
     for h in households:
         h.village = names.get(h.division_code, h.division_code)

@@ -13,15 +13,11 @@ from anju.core.access import require_perm
 from anju.core.exceptions import ApplicationError
 from anju.core.pagination import paginate
 from anju.divisions.codes import prefix_of
-from anju.registry.selectors import village_names
+from anju.divisions.selectors import division_names
 from anju.relocation import selectors
 from anju.relocation.forms import SiteFilterForm, SiteForm
 from anju.relocation.services import site_create, site_update
-
-
-def _form_error(form, exc: ApplicationError) -> None:
-    field = (exc.detail or {}).get("field") if isinstance(exc.detail, dict) else None
-    form.add_error(field if field in form.fields else None, exc.message)
+from anju.web.forms import form_error
 
 
 @login_required
@@ -29,7 +25,7 @@ def site_list_view(request):
     form = SiteFilterForm(request.GET or None)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
     page = paginate(request, selectors.site_list(actor=request.user, q=q))
-    names = village_names({s.division_code for s in page.object_list})
+    names = division_names({s.division_code for s in page.object_list})
     for s in page.object_list:
         s.division_name = names.get(s.division_code, s.division_code)
     return render(request, "relocation/sites.html", {"form": form, "page": page, "can_manage": request.user.can(Perm.REFERENCE_MANAGE)})
@@ -41,7 +37,7 @@ def site_detail(request, site_id: int):
     page = paginate(request, selectors.site_households(actor=request.user, site=site))
     selectors.decorate_households(page.object_list)
     return render(request, "relocation/site.html", {
-        "site": site, "page": page, "division_name": village_names([site.division_code]).get(site.division_code, ""),
+        "site": site, "page": page, "division_name": division_names([site.division_code]).get(site.division_code, ""),
         "can_manage": request.user.can(Perm.REFERENCE_MANAGE),
     })
 
@@ -55,7 +51,7 @@ def site_new(request):
         try:
             site = site_create(actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已添加安置点 %(name)s") % {"name": site.name})
             return redirect("relocation:site", site_id=site.pk)
@@ -74,7 +70,7 @@ def site_edit(request, site_id: int):
         try:
             site_update(actor=request.user, site=site, **form.cleaned_data)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已保存"))
             return redirect("relocation:site", site_id=site.pk)

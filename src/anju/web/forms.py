@@ -7,6 +7,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 MSG_BAD_LOGIN = _("用户名或密码不正确")
+
+
+def form_error(form, exc) -> None:
+    """Show an ApplicationError on a form: on the field its detail names, else above the form."""
+    field = exc.detail.get("field") if isinstance(exc.detail, dict) else None
+    form.add_error(field if field in form.fields else None, exc.message)
 MSG_INACTIVE = _("该账号已停用")
 
 

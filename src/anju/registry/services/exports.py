@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy
 
 from anju.accounts.roles import Perm
-from anju.core.access import code_prefix_q, in_scope, prefix_for, require_perm
+from anju.core.access import code_prefix_q, require_perm
 from anju.core.audit import audit_record
 from anju.core.crypto import decrypt
 from anju.core.exceptions import ValidationFailed
@@ -22,6 +22,7 @@ from anju.core.masking import safe_cell
 from anju.divisions.models import Division, Level
 from anju.registry import roster
 from anju.registry.models import Enrolment, EnrolmentStatus, Membership, Program, Status
+from anju.registry.services.imports import MSG_PROGRAM, check_scope
 
 Progress = Callable[[int, str], None]
 MSG_FORMAT = gettext_lazy("导出文件须为 .xlsx 或 .csv：%(name)s")
@@ -73,21 +74,12 @@ def registry_export(*, actor, program: str, path: Path, scope: str | None = None
     """Write the roster. Full ID and bank numbers only for roles that may see them (the export is audited either way)."""
     require_perm(actor, Perm.REGISTRY_EXPORT)
     if program not in Program.values:
-        from anju.registry.services.imports import MSG_PROGRAM
-
         raise ValidationFailed(MSG_PROGRAM % {"program": program}, code="program_invalid")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ValidationFailed(MSG_FORMAT % {"name": path.name}, code="format_invalid")
-    prefix = prefix_for(actor)
-    if scope:
-        from anju.divisions.selectors import division_by_code
-
-        division = division_by_code(scope, field="scope")
-        if not in_scope(actor, division.code):
-            raise ValidationFailed(MSG_SCOPE % {"code": scope}, code="scope_out_of_range")
-        prefix = division.prefix
+    prefix = check_scope(actor, scope, kind="view", message=MSG_SCOPE)
     masked = not actor.can(Perm.REGISTRY_VIEW_PII)
     spec = roster.SPECS[program]
     headers = [f.label for f in spec.fields]

@@ -666,9 +666,12 @@ def _select_in(sql: str, values: list, *, before: list | None = None) -> list[di
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _county_name(county6: str) -> str:
-    """Any county's name, in scope or not (the cross-county message names where the person already is)."""
-    return Division.objects.filter(code=county6.ljust(12, "0")).values_list("name", flat=True).first() or county6
+def _county_name(divisions: _Divisions, county6: str) -> str:
+    """Any county's name, in scope or not (the cross-county message names where the person already is); one query per county."""
+    code = county6.ljust(12, "0")
+    if code not in divisions.names:
+        divisions.names[code] = Division.objects.filter(code=code).values_list("name", flat=True).first() or county6
+    return divisions.names[code]
 
 
 def _norm(value):
@@ -740,16 +743,16 @@ def _validated_chunks(table, validator: _Validator, *, source, filename: str, pr
         skipped=table.skipped)
 
 
-def check_import_scope(actor, scope: str | None) -> str:
-    """The division prefix the import may write: the actor's entry scope, or a narrower one inside it."""
-    prefix = prefix_for(actor, "entry")
+def check_scope(actor, scope: str | None, *, kind: str = "entry", message=MSG_SCOPE) -> str:
+    """The division prefix an import may write (entry scope) or an export may read (view scope): the actor's own,
+    or a narrower one inside it."""
     if not scope:
-        return prefix
+        return prefix_for(actor, kind)
     from anju.divisions.selectors import division_by_code
 
     division = division_by_code(scope, field="scope")
-    if not in_scope(actor, division.code, "entry"):
-        raise ValidationFailed(MSG_SCOPE % {"code": scope}, code="scope_out_of_range")
+    if not in_scope(actor, division.code, kind):
+        raise ValidationFailed(message % {"code": scope}, code="scope_out_of_range")
     return division.prefix
 
 
@@ -764,7 +767,7 @@ def registry_import(*, actor, program: str, source, filename: str, mode: str = I
         raise ValidationFailed(MSG_PROGRAM % {"program": program}, code="program_invalid")
     if mode not in ImportBatch.Mode.values:
         raise ValidationFailed(MSG_MODE % {"mode": mode}, code="mode_invalid")
-    prefix = check_import_scope(actor, scope)
+    prefix = check_scope(actor, scope)
     today = today or timezone.localdate()
     progress = progress or (lambda percent, message="": None)
     digest = _sha256(source)
@@ -796,7 +799,8 @@ def registry_import(*, actor, program: str, source, filename: str, mode: str = I
                     enrolment = state.get("enrolment") if state else None
                     if enrolment is not None and enrolment["division_code"][:6] != r.county6:
                         county = enrolment["division_code"][:6]
-                        reject(raw, "id_number", "cross_county_duplicate", MSG_CROSS_COUNTY % {"county": _county_name(county), "code": county},
+                        reject(raw, "id_number", "cross_county_duplicate", MSG_CROSS_COUNTY % {"county": _county_name(ctx.divisions, county),
+                                                                                               "code": county},
                                mask_resident_id(r.id_number))
                         continue
                     try:
