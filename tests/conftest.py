@@ -27,6 +27,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English (cookie) leaves English active in the thread; give the next test the default back."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _small_demo_population(monkeypatch):
     """build_demo imports a population of 126,000 persons; tests that build the demo need only a few hundred."""
     from anju.registry import demo

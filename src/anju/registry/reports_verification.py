@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.core.crypto import decrypt
+from anju.core.exceptions import join_list
 from anju.core.masking import safe_cell
 from anju.divisions.models import Division
 from anju.registry.models import Enrolment, Person, Program, Verification
@@ -196,7 +197,7 @@ def _para(document, text: str, *, font: str = FONT_BODY, size: float = 16, bold:
 
 def _counted(items: dict[str, int], label) -> str:
     parts = [_("%(label)s %(n)s 人") % {"label": label(code), "n": n} for code, n in items.items() if n]
-    return "、".join(parts)
+    return join_list(parts)
 
 
 def report_docx(verification: Verification, *, actor) -> bytes:

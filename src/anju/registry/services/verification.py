@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from anju.accounts.roles import Perm
 from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_record
-from anju.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from anju.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed, join_list
 from anju.divisions.codes import full_code
 from anju.divisions.models import Division, Level
 from anju.registry.models import (
@@ -418,7 +418,7 @@ def _diff(v: Verification, previous: Verification) -> list[_Change]:
     with translation.override("zh-hans"):
         for c in changes:
             if c.kind == "changed":
-                c.reason = _("%(fields)s变更") % {"fields": "、".join(str(COMPARED[f["field"]]) for f in c.detail["fields"])}
+                c.reason = _("%(fields)s变更") % {"fields": join_list(COMPARED[f["field"]] for f in c.detail["fields"])}
             else:
                 if c.kind == "added" and c.request_id in kinds:
                     c.detail["code"] = f"request:{kinds[c.request_id]}"
