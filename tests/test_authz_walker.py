@@ -136,6 +136,11 @@ ROUTE_MODULES = [
     "tests.registry.routes_crosschecks",
     "tests.imports.routes_aliases",
     "tests.relocation.routes_sites",
+    "tests.subsidies.routes_policy",
+    "tests.subsidies.routes_reference",
+    "tests.subsidies.routes_batches",
+    "tests.subsidies.routes_bankfiles",
+    "tests.subsidies.routes_ledger",
 ]
 
 

@@ -96,6 +96,15 @@ def _mount() -> None:
     api.add_router("/registry/crosschecks", api_crosschecks.router)
     api.add_router("/relocation", relocation_api.router)
 
+    from anju.subsidies import api as subsidies_api
+    from anju.subsidies import api_bankfiles, api_ledger, api_policy, api_reference
+
+    api.add_router("/subsidies/policies", api_policy.router)
+    api.add_router("/subsidies", api_reference.router)
+    api.add_router("/subsidies/batches", api_bankfiles.router)
+    api.add_router("/subsidies", api_ledger.router)
+    api.add_router("/subsidies", subsidies_api.router)
+
     from anju.imports import api as imports_api
 
     api.add_router("/imports", imports_api.router)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "anju.imports",
     "anju.relocation",
     "anju.registry",
+    "anju.subsidies",
     "anju.web",
 ]
 

@@ -40,6 +40,12 @@ class Perm:
     VERIFICATION_RUN = "registry.verification.run"
     VERIFICATION_SIGN = "registry.verification.sign"
     CROSSCHECK_RUN = "registry.crosscheck.run"
+    SUBSIDY_VIEW = "subsidies.view"
+    SUBSIDY_POLICY = "subsidies.policy.manage"
+    SUBSIDY_POLICY_PUBLISH = "subsidies.policy.publish"
+    SUBSIDY_RUN = "subsidies.batch.run"
+    SUBSIDY_REVIEW = "subsidies.batch.review"
+    RECOVERY_MANAGE = "subsidies.recovery.manage"
 
     LABELS = {
         DIVISIONS_VIEW: _("查看行政区划"),
@@ -63,6 +69,12 @@ class Perm:
         VERIFICATION_RUN: _("发起年度核定"),
         VERIFICATION_SIGN: _("确认年度核定"),
         CROSSCHECK_RUN: _("信息比对"),
+        SUBSIDY_VIEW: _("查看直补发放、台账与资金"),
+        SUBSIDY_POLICY: _("起草政策版本、维护银行名录与文件格式"),
+        SUBSIDY_POLICY_PUBLISH: _("发布、撤销政策版本"),
+        SUBSIDY_RUN: _("生成发放批次、出盘、回盘与补发"),
+        SUBSIDY_REVIEW: _("审核、审批发放批次，核销追缴"),
+        RECOVERY_MANAGE: _("登记追缴还款"),
     }
 
 
@@ -77,19 +89,22 @@ class Role:
     description: str = ""
 
 
-_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN, Perm.REGISTRY_VIEW})
+_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN, Perm.REGISTRY_VIEW, Perm.SUBSIDY_VIEW})
 _REGISTRY_CLERK = frozenset({Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_IMPORT, Perm.REGISTRY_EXPORT, Perm.REFERENCE_MANAGE,
-                             Perm.REQUEST_SUBMIT, Perm.VERIFICATION_RUN, Perm.CROSSCHECK_RUN})
+                             Perm.REQUEST_SUBMIT, Perm.VERIFICATION_RUN, Perm.CROSSCHECK_RUN, Perm.SUBSIDY_RUN, Perm.RECOVERY_MANAGE})
 
 ROLES: dict[str, Role] = {
     r.code: r
     for r in [
         Role("city_admin", _("市级管理员"), (Level.CITY,), frozenset({Perm.DIVISIONS_VIEW, Perm.JOBS_VIEW_ALL, Perm.REGISTRY_VIEW, Perm.REQUEST_DECIDE,
-                                                       Perm.VERIFICATION_SIGN}), totp_required=True,
+                                                       Perm.VERIFICATION_SIGN, Perm.SUBSIDY_VIEW, Perm.SUBSIDY_POLICY,
+                                                       Perm.SUBSIDY_POLICY_PUBLISH}), totp_required=True,
              description=_("设定政策版本与指南、审批、查看全市")),
-        Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.REQUEST_DECIDE}, description=_("市级日常经办")),
+        Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.REQUEST_DECIDE, Perm.SUBSIDY_POLICY},
+             description=_("市级日常经办")),
         Role("county_reviewer", _("县级审核"), (Level.COUNTY,),
-             _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.REQUEST_DECIDE, Perm.VERIFICATION_SIGN}, description=_("审核本县变更与批次")),
+             _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.REQUEST_DECIDE, Perm.VERIFICATION_SIGN,
+                                Perm.SUBSIDY_REVIEW}, description=_("审核本县变更与批次")),
         Role("county_clerk", _("县级经办"), (Level.COUNTY,), _BUSINESS_BASE | _REGISTRY_CLERK, description=_("导入名册、发起批次、填报项目进度")),
         Role("township_clerk", _("乡镇经办"), (Level.TOWNSHIP,), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REQUEST_SUBMIT},
              description=_("录入并提出本乡镇变更、公示")),

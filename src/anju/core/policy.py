@@ -16,8 +16,11 @@ MSG_POLICY_MISSING = _("未配置政策参数 %(key)s（适用于 %(division)s�
 DEFAULTS: dict[str, tuple[str, Any, str]] = {
     "reservoir.cutoff_date": ("2006-07-01", "2006-06-30", "国发〔2006〕17号：2006年6月30日前搬迁的为现状人口"),
     "reservoir.period_start_current": ("2006-07-01", "2006-07-01", "现状人口自2006年7月1日起扶持"),
-    "reservoir.period_years": ("2006-07-01", 20, "扶持期限20年"),
+    "reservoir.period_years": ("2006-07-01", 20, "原迁人口自完成搬迁之月起扶持20年"),
+    "reservoir.period_years_current": ("2006-07-01", 20, "现状人口自2006年7月1日起扶持20年（至2026年6月30日）"),
     "reservoir.standard_yuan": ("2006-07-01", 600, "每人每年600元"),
+    "subsidies.frequency": ("2006-07-01", "yearly", "按年发放（yearly）或按季度发放（quarterly），由地方确定"),
+    "subsidies.direct_modes": ("2006-07-01", ["direct"], "直接发放到人的扶持方式；其余为项目扶持"),
     "registry.removal_effective": ("2006-07-01", "next_year", "核减自次年1月1日起生效（next_year / next_month / immediate）"),
     "registry.posting_days": ("2006-07-01", 7, "公示不少于5至7天"),
     "registry.workflow": ("2006-07-01", {

@@ -377,6 +377,7 @@ class VerificationEntry(models.Model):
     category = models.CharField(max_length=10, blank=True)
     support_mode = models.CharField(max_length=10, blank=True)
     support_end = models.DateField(null=True, blank=True)
+    move_date = models.DateField(null=True, blank=True)  # for the support window of payments (NULL in snapshots taken before it was copied)
     bank_account_hash = models.CharField(max_length=64, blank=True)
     digest = models.CharField(max_length=64, blank=True)  # of the compared fields, for the 变更 diff
 

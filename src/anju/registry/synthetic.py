@@ -12,12 +12,21 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from stdnum import luhn
+
 from anju.registry.resident_id import compose
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范"
             "金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国建华志强文国庆海燕春梅冬梅小红小平德华永红金凤家明家宝"
 ETHNICITIES = ["汉族"] * 18 + ["土家族", "苗族"]
+
+
+def _card(base: str) -> str:
+    """A 19-digit UnionPay card number with a valid Luhn check digit."""
+    return base + luhn.calc_check_digit(base)
+
+
 BANKS = ["农村商业银行", "中国邮政储蓄银行", "中国农业银行", "农村信用合作联社"]
 
 
@@ -108,7 +117,7 @@ def reservoir_rows(*, seed: int, n_persons: int, villages: list[Village], reserv
         phone = f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
         for i, m in enumerate(members):
             member_move = max(move, m["birth"])
-            bank = f"6217{rng.randrange(10**15):015d}" if direct else ""
+            bank = _card(f"6217{rng.randrange(10**14):014d}") if direct else ""
             yield [village.county, village.township, village.name, number, m["name"], m["id_number"], "男" if m["male"] else "女",
                    m["birth"].isoformat(), m["ethnicity"], m["relation"], phone if i == 0 else "", address, reservoir,
                    member_move.isoformat(), f"{reservoir}淹没区", "", "直补" if direct else "项目扶持",

@@ -207,7 +207,8 @@ class _Context:
         self.program, self.prefix, self.today = program, prefix, today
         self.divisions = _Divisions(prefix)
         self.regions = division_regions()
-        self.policy = PolicyTable(["reservoir.cutoff_date", "reservoir.period_start_current", "reservoir.period_years"])
+        self.policy = PolicyTable(["reservoir.cutoff_date", "reservoir.period_start_current", "reservoir.period_years",
+                                   "reservoir.period_years_current"])
         self.reservoirs: dict[tuple[str, str], int] = {}
         for rid, code, name, division in Reservoir.objects.values_list("id", "code", "name", "division_code"):
             self.reservoirs[(division[:6], name)] = rid
@@ -352,7 +353,8 @@ class _Validator:
             start = dt.date.fromisoformat(ctx.policy.value("reservoir.period_start_current", on=ctx.today, division_code=village))
         else:
             start = move.replace(day=1)
-        years = int(ctx.policy.value("reservoir.period_years", on=ctx.today, division_code=village))
+        years_key = "reservoir.period_years_current" if category == Enrolment.Category.CURRENT else "reservoir.period_years"
+        years = int(ctx.policy.value(years_key, on=ctx.today, division_code=village))
         bank_raw = v[ix["bank_account"]]
         bank = ""
         if bank_raw not in (None, ""):

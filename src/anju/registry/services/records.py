@@ -278,12 +278,13 @@ def support_period(move_date: dt.date | None, division_code: str) -> dict:
     if move_date is None:
         return {}
     cutoff = policy_date("reservoir.cutoff_date", on=move_date, division_code=division_code)
-    years = int(policy_value("reservoir.period_years", on=move_date, division_code=division_code))
     if move_date <= cutoff:
         start = policy_date("reservoir.period_start_current", on=cutoff, division_code=division_code)
+        years = int(policy_value("reservoir.period_years_current", on=move_date, division_code=division_code))
         category = Enrolment.Category.CURRENT
     else:
         start = move_date.replace(day=1)
+        years = int(policy_value("reservoir.period_years", on=move_date, division_code=division_code))
         category = Enrolment.Category.ORIGINAL
     end = start.replace(year=start.year + years) - dt.timedelta(days=1)
     return {"category": category, "support_start": start, "support_end": end}

@@ -243,9 +243,9 @@ def verification_run(*, actor, year: int, program: str, county_code: str, progre
 
 SNAPSHOT_SQL = """
 INSERT INTO registry_verificationentry (verification_id, enrolment_id, person_id, household_id, household_number, division_code,
-    name, id_hash, id_masked, gender, birth_date, relation, category, support_mode, support_end, bank_account_hash, digest)
+    name, id_hash, id_masked, gender, birth_date, relation, category, support_mode, support_end, move_date, bank_account_hash, digest)
 SELECT %s, e.id, e.person_id, h.id, h.number, h.division_code, p.name, p.id_hash, p.id_masked, p.gender, p.birth_date,
-    COALESCE(m.relation, ''), e.category, e.support_mode, e.support_end, e.bank_account_hash, ''
+    COALESCE(m.relation, ''), e.category, e.support_mode, e.support_end, e.move_date, e.bank_account_hash, ''
 FROM registry_enrolment e
 JOIN registry_enrolmentstatus s ON s.enrolment_id = e.id
 JOIN registry_person p ON p.id = e.person_id

@@ -1,0 +1,5 @@
+"""Subsidies API: entitlements and payment batches."""
+
+from ninja import Router
+
+router = Router(tags=["subsidies"])

@@ -1,0 +1,5 @@
+"""Subsidies API: bankfiles."""
+
+from ninja import Router
+
+router = Router(tags=["subsidies-bankfiles"])

@@ -1,0 +1,5 @@
+"""Subsidies API: ledger."""
+
+from ninja import Router
+
+router = Router(tags=["subsidies-ledger"])

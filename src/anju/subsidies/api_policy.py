@@ -1,0 +1,5 @@
+"""Subsidies API: policy."""
+
+from ninja import Router
+
+router = Router(tags=["subsidies-policy"])

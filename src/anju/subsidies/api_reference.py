@@ -1,0 +1,5 @@
+"""Subsidies API: reference."""
+
+from ninja import Router
+
+router = Router(tags=["subsidies-reference"])

@@ -1,0 +1,5 @@
+"""`anju subsidies` commands: bankfiles."""
+
+
+def register(group) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""`anju subsidies` commands: entitlements and batches."""
+
+
+def register(group) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""`anju subsidies` commands: ledger."""
+
+
+def register(group) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""`anju subsidies` commands: policy."""
+
+
+def register(group) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""`anju subsidies` commands: reference."""
+
+
+def register(group) -> None:
+    pass

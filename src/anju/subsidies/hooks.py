@@ -1,0 +1,1 @@
+"""Hooks into the platform: the daily housekeeping round looks for overpayments to recover."""
