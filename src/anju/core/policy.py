@@ -78,12 +78,16 @@ def policy_date(key: str, *, on: dt.date | None = None, division_code: str = "")
 class PolicyTable:
     """All versions of some keys loaded once, for bulk paths that ask for many (division, day) pairs."""
 
-    def __init__(self, keys):
+    def __init__(self, keys, *, extra=()):
+        """`extra` rows (key, scope, effective_from, value) act as if stored, winning ties: a draft version being costed."""
         from anju.core.models import PolicyVersion
 
-        self._rows: dict[str, list[tuple[str, dt.date, Any]]] = {k: [] for k in keys}
+        self._rows: dict[str, list[tuple[str, dt.date, Any, int]]] = {k: [] for k in keys}
         for key, scope, start, value in PolicyVersion.objects.filter(key__in=list(keys)).values_list("key", "scope", "effective_from", "value"):
-            self._rows[key].append((scope, start, value))
+            self._rows[key].append((scope, start, value, 0))
+        for key, scope, start, value in extra:
+            if key in self._rows:
+                self._rows[key].append((scope, start, value, 1))
         self._memo: dict[tuple, Any] = {}
 
     def value(self, key: str, *, on: dt.date, division_code: str) -> Any:
@@ -91,9 +95,9 @@ class PolicyTable:
         if memo_key in self._memo:
             return self._memo[memo_key]
         best = None
-        for scope, start, value in self._rows.get(key, ()):
+        for scope, start, value, extra in self._rows.get(key, ()):
             if start <= on and division_code.startswith(scope):
-                rank = (len(scope), start)
+                rank = (len(scope), start, extra)
                 if best is None or rank > best[0]:
                     best = (rank, value)
         if best is None:
