@@ -162,3 +162,18 @@ def test_live_preview_uses_the_roster_as_known_now(people):
 
 def test_services_module_exports_totals_keys():
     assert "paid" in services.BATCH_TOTAL_KEYS
+
+
+def test_fast_luhn_agrees_with_stdnum():
+    import random
+
+    from stdnum import luhn
+
+    from anju.subsidies.banks import luhn_valid
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        number = str(rng.randrange(10**15, 10**19))
+        assert luhn_valid(number) == luhn.is_valid(number)
+        full = number + luhn.calc_check_digit(number)
+        assert luhn_valid(full)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
-from stdnum import luhn
 
 MSG_NO_ACCOUNT = _("无银行账号")
 MSG_DIGITS = _("银行账号只能是数字")
@@ -32,6 +31,7 @@ class BankRules:
 
     def __init__(self, rules: dict[str, BankRule]):
         self._by_name = rules
+        self._found: dict[str, BankRule | None] = {}
 
     @classmethod
     def load(cls) -> BankRules:
@@ -45,6 +45,12 @@ class BankRules:
         return cls(rules)
 
     def find(self, bank_name: str) -> BankRule | None:
+        if bank_name in self._found:
+            return self._found[bank_name]
+        rule = self._found[bank_name] = self._find(bank_name)
+        return rule
+
+    def _find(self, bank_name: str) -> BankRule | None:
         name = _norm(bank_name)
         if name in self._by_name:
             return self._by_name[name]
@@ -56,15 +62,26 @@ class BankRules:
         return best[1] if best else None
 
 
+_PLAIN = {str(d): d for d in range(10)}.__getitem__
+_DOUBLED = {str(d): (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)[d] for d in range(10)}.__getitem__
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check of a digit string (the same answer as stdnum.luhn.is_valid, several times faster: a batch checks
+    a million cards)."""
+    rev = digits[::-1]
+    return (sum(map(_PLAIN, rev[0::2])) + sum(map(_DOUBLED, rev[1::2]))) % 10 == 0
+
+
 def bank_account_problem(rules: BankRules, bank_name: str, account: str) -> str:
     """Why an account cannot be paid into, in Chinese; '' when it passes every check."""
     if not account:
         return str(MSG_NO_ACCOUNT)
     if not account.isdigit():
         return str(MSG_DIGITS)
-    if not _norm(bank_name):
-        return str(MSG_BANK_MISSING)
     rule = rules.find(bank_name)
+    if rule is None and not _norm(bank_name):
+        return str(MSG_BANK_MISSING)
     if rule is None:
         return str(MSG_BANK_UNKNOWN % {"bank": bank_name})
     n = len(account)
@@ -73,6 +90,6 @@ def bank_account_problem(rules: BankRules, bank_name: str, account: str) -> str:
             return str(MSG_LENGTH % {"bank": rule.name, "lengths": "、".join(map(str, rule.lengths)), "n": n})
     elif not 8 <= n <= 32:
         return str(MSG_LENGTH_ANY % {"n": n})
-    if any(account.startswith(p) for p in rule.luhn_prefixes) and not luhn.is_valid(account):
+    if any(account.startswith(p) for p in rule.luhn_prefixes) and not luhn_valid(account):
         return str(MSG_LUHN)
     return ""

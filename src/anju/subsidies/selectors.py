@@ -15,6 +15,7 @@ from anju.core.models import AuditEvent
 from anju.divisions.models import Division, Level
 from anju.divisions.selectors import division_names
 from anju.subsidies.models import Batch, Item
+from anju.subsidies.months import fen_text
 
 STATES = tuple(s for s, _label in Item.State.choices)
 
@@ -143,7 +144,12 @@ def batch_figures(states: dict) -> dict:
     """Headline figures of a {state: {persons, months, fen}} table: entitled = paid + failed + pending + held (+ reissued);
     cancelled items are not entitlements."""
     entitled = {k: sum(states[s][k] for s in STATES if s != Item.State.CANCELLED) for k in ("persons", "months", "fen")}
-    return {"entitled": entitled, **{s: states[s] for s in STATES}}
+    return {key: {**f, "yuan": fen_text(f["fen"])} for key, f in {"entitled": entitled, **{s: states[s] for s in STATES}}.items()}
+
+
+def _with_yuan(figures: dict) -> dict:
+    """Entitlement figures with each amount also as yuan text (`direct_amount` -> `direct_yuan`)."""
+    return {**figures, **{k.replace("_amount", "_yuan"): fen_text(v) for k, v in figures.items() if k.endswith("_amount")}}
 
 
 def batch_by_township(*, actor, batch: Batch) -> TownshipSummary:
@@ -276,10 +282,10 @@ def entitlement_summary(*, actor, scope: str, year: int, quarter: int = 0, previ
         townships = []
         for t9, figures in totals["townships"].items():
             t_code = t9.ljust(12, "0")
-            villages = [EntitlementRow(v, names.get(v, v), f) for v, f in totals["villages"].items() if v.startswith(t9)]
-            townships.append(EntitlementRow(t_code, names.get(t_code, t_code), figures, villages))
+            villages = [EntitlementRow(v, names.get(v, v), _with_yuan(f)) for v, f in totals["villages"].items() if v.startswith(t9)]
+            townships.append(EntitlementRow(t_code, names.get(t_code, t_code), _with_yuan(figures), villages))
         for k, v in totals["total"].items():
             grand[k] = grand.get(k, 0) + v
         result.append(EntitlementCounty(code, names.get(code, code), eset.source, eset.verification.pk if eset.verification else None,
-                                        townships, totals["total"], totals.get("counts") or {}))
-    return EntitlementSummary(scope, year, quarter, preview, result, grand)
+                                        townships, _with_yuan(totals["total"]), totals.get("counts") or {}))
+    return EntitlementSummary(scope, year, quarter, preview, result, _with_yuan(grand))

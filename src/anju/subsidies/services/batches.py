@@ -20,7 +20,7 @@ from anju.accounts.roles import Perm
 from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_record
 from anju.core.bulk import allocate_ids, bulk_insert
-from anju.core.crypto import decrypt
+from anju.core.crypto import decryptor
 from anju.core.exceptions import Conflict, NotFound, ValidationFailed
 from anju.divisions.codes import full_code
 from anju.divisions.models import Division, Level
@@ -95,11 +95,6 @@ SELECT bank_account_hash FROM registry_enrolment
 WHERE program = %s AND division_code >= %s AND division_code < %s AND bank_account_hash <> ''
 GROUP BY bank_account_hash HAVING COUNT(DISTINCT household_id) > 1
 """
-_ACCOUNTS_SQL = """
-SELECT e.id, e.bank_name, e.bank_account_enc, e.bank_account_hash, e.bank_account_masked
-FROM registry_enrolment e JOIN registry_verificationentry ve ON ve.enrolment_id = e.id
-WHERE ve.verification_id = %s
-"""
 _CLAIMED_SQL = """
 SELECT i.enrolment_id, i.month_from, i.month_to FROM subsidies_item i
 WHERE i.year = %s AND i.state IN ('pending', 'held', 'paid')
@@ -152,15 +147,15 @@ def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, fi
         claimed: dict[int, list[tuple[int, int]]] = {}
         for enrolment_id, m_from, m_to in cur.fetchall():
             claimed.setdefault(enrolment_id, []).append((m_from, m_to))
-        cur.execute(_ACCOUNTS_SQL, [verification.pk])
-        accounts = {row[0]: row[1:] for row in cur.fetchall()}
     total_persons = verification.counts.get("total") or 1
     rules = BankRules.load()
-    checked: dict[tuple[str, str], str] = {}
+    decrypt = decryptor()
     counts: dict = {}
     project = {"persons": 0, "amount": 0}
     already_paid = 0
     pending: list[list] = []
+    held, open_ = Item.State.HELD, Item.State.PENDING
+    no_account, invalid, shared_hold = Item.Hold.NO_ACCOUNT.value, Item.Hold.BANK_INVALID.value, Item.Hold.SHARED_ACCOUNT.value
 
     def flush():
         if not pending:
@@ -168,40 +163,37 @@ def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, fi
         ids = allocate_ids("subsidies_item", len(pending))
         for row, pk in zip(pending, ids, strict=True):
             row[0] = pk
-        bulk_insert("subsidies_item", ITEM_COLUMNS, pending)
+        bulk_insert("subsidies_item", ITEM_COLUMNS, pending, native=True)  # ints, text and NULL only
         pending.clear()
 
     def on_progress(read, _message):
         report(5 + int(85 * read / total_persons), _("已计算 %(n)s 人") % {"n": read})
 
     year, batch_id = batch.year, batch.pk
-    for e in iter_entitlements(county_code=county.code, year=batch.year, quarter=batch.quarter, source="snapshot",
-                               verification=verification, policy=policy, counts=counts, progress=on_progress):
-        if not e.direct:
+    # row: enrolment_id, person_id, household_number, division_code, name, id_hash, id_masked, category, support_mode,
+    #      direct, month_from, month_to, months, amount, hold, bank_name, enc, account_hash, masked
+    for r in iter_entitlements(county_code=county.code, year=batch.year, quarter=batch.quarter, source="snapshot",
+                               verification=verification, policy=policy, counts=counts, with_accounts=True, progress=on_progress):
+        if not r[9]:
             project["persons"] += 1
-            project["amount"] += e.amount
+            project["amount"] += r[13]
             continue
-        if any(f <= e.month_to and t >= e.month_from for f, t in claimed.get(e.enrolment_id, ())):
+        if claimed and any(f <= r[11] and t >= r[10] for f, t in claimed.get(r[0], ())):
             already_paid += 1
             continue
-        bank_name, enc, account_hash, masked = accounts.get(e.enrolment_id, ("", "", "", ""))
-        hold, note = "", ""
-        if e.hold:
-            hold = e.hold
-        elif not enc:
-            hold = Item.Hold.NO_ACCOUNT
-        else:
-            key = (account_hash, bank_name)
-            problem = checked.get(key)
-            if problem is None:
-                problem = checked[key] = bank_account_problem(rules, bank_name, decrypt(enc))
-            if problem:
-                hold, note = Item.Hold.BANK_INVALID, problem
-            elif account_hash in shared:
-                hold = Item.Hold.SHARED_ACCOUNT
-        pending.append([0, batch_id, e.enrolment_id, e.person_id, e.household_number, e.division_code, e.name, e.id_hash, e.id_masked,
-                        bank_name, enc, account_hash, masked, year, e.month_from, e.month_to, e.months, e.amount,
-                        Item.State.HELD if hold else Item.State.PENDING, hold, note, "", "", None, None])
+        hold, note = r[14], ""
+        enc = r[16]
+        if not hold:
+            if not enc:
+                hold = no_account
+            else:
+                note = bank_account_problem(rules, r[15], decrypt(enc))
+                if note:
+                    hold = invalid
+                elif r[17] in shared:
+                    hold = shared_hold
+        pending.append([0, batch_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[15], enc, r[17], r[18], year, r[10], r[11], r[12],
+                        r[13], held if hold else open_, hold, note, "", "", None, None])
         if len(pending) >= 20000:
             flush()
     flush()

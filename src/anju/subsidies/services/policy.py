@@ -486,22 +486,29 @@ def _sums(rows) -> tuple[int, int, int]:
 
 def policy_whatif(*, actor, policy: SubsidyPolicy, years: int = 5, progress: Progress | None = None) -> dict[str, Any]:
     """测算对比: direct-payment cost by county and year (the draft's effective year and the next years) under the draft,
-    as if published, against the policy in force; project-support funds separately. Amounts in fen."""
+    as if published, against the policy in force, on the live roster; project-support funds separately. Amounts in fen.
+
+    It runs the entitlement engine's own pieces (CountyPolicy over a PolicyTable with the draft as an overlay, and
+    iter_entitlements on the live roster) rather than entitlements_compute, whose period check stops at next year:
+    costing a policy means looking further ahead. The two policy tables are loaded once for all counties and years."""
     from anju.divisions.selectors import division_names
-    from anju.subsidies.services.entitlements import entitlements_compute
+    from anju.subsidies.services.entitlements import SOURCE_LIVE, CountyPolicy, iter_entitlements, policy_table
 
     counties = policy_whatif_check(actor=actor, policy=policy, years=years)
     report = progress or (lambda percent, message="": None)
     first = policy.effective_from.year
     year_list = list(range(first, first + years))
     names = division_names([c.code for c in counties])
+    in_force, drafted = policy_table(), policy_table(policy)
     rows, steps, done = [], len(counties) * len(year_list), 0
     for county in counties:
         for year in year_list:
             report(int(done * 98 / steps), _("测算 %(county)s %(year)s 年") % {"county": county.name, "year": year})
-            current = entitlements_compute(county_code=county.prefix, year=year, source="live")
-            draft = entitlements_compute(county_code=county.prefix, year=year, source="live", overlay=policy)
-            (pc, fc, jc), (pd, fd, jd) = _sums(current.rows), _sums(draft.rows)
+            sums = []
+            for table in (in_force, drafted):
+                county_policy = CountyPolicy(table, county.code, year)
+                sums.append(_sums(iter_entitlements(county_code=county.code, year=year, source=SOURCE_LIVE, policy=county_policy)))
+            (pc, fc, jc), (pd, fd, jd) = sums
             rows.append({"county": county.code, "county_name": names.get(county.code, county.name), "year": year,
                          "persons_current": pc, "persons_draft": pd, "current": fc, "draft": fd, "diff": fd - fc,
                          "project_current": jc, "project_draft": jd})
