@@ -48,5 +48,8 @@ def test_demo_locks_last_years_verification_in_every_county(db):
     locked = Verification.objects.filter(year=year, program="reservoir", state="locked")
     assert locked.count() == len(COUNTIES)
     assert sum(v.counts["total"] for v in locked) == Enrolment.objects.filter(program="reservoir").count()
+    # the two years before too, in order: each year's diff is against the locked year before it
+    assert Verification.objects.filter(year=year - 2, state="locked").count() == len(COUNTIES)
+    assert all(v.previous.year == year - 1 for v in locked)
     build_demo()
-    assert Verification.objects.count() == len(COUNTIES)
+    assert Verification.objects.count() == 3 * len(COUNTIES)

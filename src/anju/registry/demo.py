@@ -122,15 +122,16 @@ def requests_step(summary) -> None:
 
 
 def verification_step(summary) -> None:
-    """Last year's annual verification of the reservoir roster in every county, signed by county and city and locked;
-    this year's stays to be done. The demo county 白云县 (429921) is signed by the demo reviewer."""
+    """The last three years' annual verifications of the reservoir roster in every county, each signed by county and city
+    and locked (payments of a year come from the year before's snapshot); this year's stays to be done. The demo county
+    白云县 (429921) is signed by the demo reviewer."""
     from anju.accounts.models import User
     from anju.demo import COUNTIES, DEMO_PASSWORD
     from anju.registry.models import Enrolment, Verification
     from anju.registry.services import verification as svc
 
-    year = dt.date.today().year - 1
-    if Verification.objects.filter(year=year).exists() or not Enrolment.objects.exists():
+    last = dt.date.today().year - 1
+    if Verification.objects.filter(year=last).exists() or not Enrolment.objects.exists():
         return
     users = {u.username: u for u in User.objects.filter(username__in=["demo_city_clerk", "demo_county_reviewer", "demo_city_admin"])}
     clerk, reviewer, city = users["demo_city_clerk"], users["demo_county_reviewer"], users["demo_city_admin"]
@@ -145,8 +146,10 @@ def verification_step(summary) -> None:
             signer = user_create(actor=None, username=f"demo_reviewer_{county}", role=ROLES["county_reviewer"],
                                  entry_scope=Division.objects.get(code=county.ljust(12, "0")), password=DEMO_PASSWORD,
                                  full_name=f"{name}审核", must_change_password=False)
-        v = svc.verification_run(actor=clerk, year=year, program="reservoir", county_code=county)
-        v = svc.verification_sign_county(actor=signer, verification=v)
-        v = svc.verification_sign_city(actor=city, verification=v)
+        for year in (last - 2, last - 1, last):
+            v = svc.verification_run(actor=clerk, year=year, program="reservoir", county_code=county)
+            v = svc.verification_sign_county(actor=signer, verification=v)
+            v = svc.verification_sign_city(actor=city, verification=v)
         total += (v.counts or {}).get("total", 0)
-    summary.notes.append("  " + _("%(year)s 年度核定：%(n)s 个县已锁定，在册 %(total)s 人") % {"year": year, "n": len(COUNTIES), "total": total})
+    summary.notes.append("  " + _("%(first)s—%(year)s 年度核定：%(n)s 个县已锁定，%(year)s 年在册 %(total)s 人")
+                         % {"first": last - 2, "year": last, "n": len(COUNTIES), "total": total})

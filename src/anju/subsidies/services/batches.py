@@ -8,6 +8,7 @@ listed as exceptions before approval, and never written to the bank file.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.db import IntegrityError, connection, transaction
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from anju.accounts.roles import Perm
 from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_record
-from anju.core.bulk import allocate_ids, bulk_insert
+from anju.core.bulk import bulk_insert
 from anju.core.crypto import decryptor
 from anju.core.exceptions import Conflict, NotFound, ValidationFailed
 from anju.divisions.codes import full_code
@@ -27,13 +28,14 @@ from anju.divisions.models import Division, Level
 from anju.registry.models import Program
 from anju.subsidies.banks import BankRules, bank_account_problem
 from anju.subsidies.models import Batch, FundSource, Item
-from anju.subsidies.months import period_bounds
+from anju.subsidies.months import month_date, period_bounds
 from anju.subsidies.services.entitlements import (
     CountyPolicy,
     check_frequency,
     check_period,
     iter_entitlements,
     locked_snapshot,
+    person_months,
     policy_documents,
     policy_table,
 )
@@ -137,69 +139,157 @@ def batch_create(*, actor, county_code: str, year: int, quarter: int = 0, fund_s
     return batch
 
 
+# --- the set-based fill ----------------------------------------------------------------------------------------------
+#
+# Everyone whose status does not change during the year and who holds no item of the year yet gets the same result
+# as everyone else of their (population category, first month of the support window): the engine computes that for
+# every possible window start (a few hundred rows), and one INSERT … SELECT joins the snapshot to it. The others (a
+# removal, suspension or duplicate flag in the year, or months already claimed) go through the engine row by row.
+# Account checks need the plain account, so a second pass decrypts and checks every new item's account in Python and
+# holds the failures.
+
+_TEMP = ("anju_tmp_ent", "anju_tmp_special", "anju_tmp_shared")
+
+
+def _temp_table(cur, name: str, columns: str) -> None:
+    cur.execute(f"DROP TABLE IF EXISTS {name}")
+    suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+    cur.execute(f"CREATE TEMPORARY TABLE {name} ({columns}){suffix}")
+
+
+def _month_sql(column: str) -> str:
+    """The month index (year × 12 + month − 1) of a date column, in the database's own dialect."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(YEAR FROM {column})::int * 12 + EXTRACT(MONTH FROM {column})::int - 1)"
+    return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
+
+
+_FROM_SQL = """
+FROM registry_verificationentry ve
+JOIN registry_enrolment e ON e.id = ve.enrolment_id
+JOIN registry_person p ON p.id = ve.person_id
+JOIN anju_tmp_ent t ON t.is_current = {current} AND t.start_month = {start}
+WHERE ve.verification_id = %s AND ve.enrolment_id NOT IN (SELECT enrolment_id FROM anju_tmp_special)
+"""
+_PERIODS_SQL = """
+SELECT DISTINCT s.enrolment_id FROM registry_enrolmentstatus s
+WHERE s.enrolment_id IN (SELECT enrolment_id FROM registry_verificationentry WHERE verification_id = %s)
+  AND s.status <> 'active' AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+"""
+
+
 def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, first: int, last: int, report) -> dict:
     """Compute and insert the items; returns the totals that only creation knows (project funds, skipped persons)."""
     prefix = county.code[:6]
+    year, year_start = batch.year, batch.year * 12
+    period_end = month_date(last + 1) - dt.timedelta(days=1)
+    direct = sorted(policy.direct_modes) or ["-"]
     with connection.cursor() as cur:
-        cur.execute(_SHARED_SQL, [Program.RESERVOIR, prefix, prefix + ":"])
-        shared = {h for (h,) in cur.fetchall()}
-        cur.execute(_CLAIMED_SQL, [batch.year, verification.pk])
+        _temp_table(cur, "anju_tmp_ent", "is_current INTEGER NOT NULL, start_month INTEGER NOT NULL, months INTEGER NOT NULL, "
+                                         "month_from INTEGER NOT NULL, month_to INTEGER NOT NULL, amount BIGINT NOT NULL, "
+                                         "PRIMARY KEY (is_current, start_month)")
+        outcomes = []
+        for current, start in [(1, -1)] + [(0, s) for s in range((year - 80) * 12, last + 1)]:
+            months, m_from, m_to, amount, _hold = person_months(policy=policy, current=bool(current), start=start, first=first, last=last,
+                                                                periods=None, default_status="active")
+            if months:
+                outcomes.append((current, start, months, m_from, m_to, amount))
+        cur.executemany("INSERT INTO anju_tmp_ent (is_current, start_month, months, month_from, month_to, amount) VALUES (%s, %s, %s, %s, %s, %s)",
+                        outcomes)
+        _temp_table(cur, "anju_tmp_special", "enrolment_id BIGINT PRIMARY KEY")
+        cur.execute(_PERIODS_SQL, [verification.pk, period_end, month_date(year_start)])
+        special = {r[0] for r in cur.fetchall()}
+        cur.execute(_CLAIMED_SQL, [year, verification.pk])
         claimed: dict[int, list[tuple[int, int]]] = {}
         for enrolment_id, m_from, m_to in cur.fetchall():
             claimed.setdefault(enrolment_id, []).append((m_from, m_to))
-    total_persons = verification.counts.get("total") or 1
-    rules = BankRules.load()
-    decrypt = decryptor()
-    counts: dict = {}
-    project = {"persons": 0, "amount": 0}
+        special |= set(claimed)
+        cur.executemany("INSERT INTO anju_tmp_special (enrolment_id) VALUES (%s)", [(i,) for i in special])
+        _temp_table(cur, "anju_tmp_shared", "account_hash VARCHAR(64) PRIMARY KEY")
+        cur.execute("INSERT INTO anju_tmp_shared (account_hash) " + _SHARED_SQL, [Program.RESERVOIR, prefix, prefix + ":"])
+        cur.execute("ANALYZE anju_tmp_ent" if connection.vendor == "postgresql" else "SELECT 1")
+    report(10, _("写入发放明细"))
+
+    mv = "COALESCE(ve.move_date, e.move_date)"
+    current = f"(CASE WHEN ve.category = 'current' OR (ve.category = '' AND {mv} <= %s) THEN 1 ELSE 0 END)"
+    start = f"(CASE WHEN ve.category = 'current' OR (ve.category = '' AND {mv} <= %s) THEN -1 ELSE {_month_sql(mv)} END)"
+    from_sql = _FROM_SQL.format(current=current, start=start)
+    marks = ", ".join(["%s"] * len(direct))
+    cutoff = policy.cutoff.isoformat() if connection.vendor == "sqlite" else policy.cutoff
+    shared_q = "e.bank_account_hash IN (SELECT account_hash FROM anju_tmp_shared)"
+    insert = f"""
+INSERT INTO subsidies_item (batch_id, enrolment_id, person_id, household_number, division_code, name, id_hash, id_masked, bank_name,
+    bank_account_enc, bank_account_hash, bank_account_masked, year, month_from, month_to, months, amount, state, exception,
+    exception_note, bank_ref, failure_reason, paid_on, reissue_of_id)
+SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code, p.name, p.id_hash, p.id_masked, e.bank_name,
+    e.bank_account_enc, e.bank_account_hash, e.bank_account_masked, %s, t.month_from, t.month_to, t.months, t.amount,
+    CASE WHEN e.bank_account_enc = '' OR {shared_q} THEN 'held' ELSE 'pending' END,
+    CASE WHEN e.bank_account_enc = '' THEN 'no_account' WHEN {shared_q} THEN 'shared_account' ELSE '' END,
+    '', '', '', NULL, NULL
+{from_sql} AND ve.support_mode IN ({marks})
+"""
+    with connection.cursor() as cur:
+        cur.execute(insert, [batch.pk, year, cutoff, cutoff, verification.pk, *direct])
+        bulk_items = cur.rowcount
+        cur.execute(f"SELECT COUNT(*), COALESCE(SUM(t.amount), 0) {from_sql} AND ve.support_mode NOT IN ({marks})",
+                    [cutoff, cutoff, verification.pk, *direct])
+        project_n, project_fen = cur.fetchone()
+    report(50, _("逐人计算状态有变化的人员"))
+
+    # the persons the shared result does not fit, one by one (the same engine)
+    project = {"persons": int(project_n), "amount": int(project_fen)}
     already_paid = 0
-    pending: list[list] = []
+    counts: dict = {}
+    rows = []
     held, open_ = Item.State.HELD, Item.State.PENDING
-    no_account, invalid, shared_hold = Item.Hold.NO_ACCOUNT.value, Item.Hold.BANK_INVALID.value, Item.Hold.SHARED_ACCOUNT.value
-
-    def flush():
-        if not pending:
-            return
-        ids = allocate_ids("subsidies_item", len(pending))
-        for row, pk in zip(pending, ids, strict=True):
-            row[0] = pk
-        bulk_insert("subsidies_item", ITEM_COLUMNS, pending, native=True)  # ints, text and NULL only
-        pending.clear()
-
-    def on_progress(read, _message):
-        report(5 + int(85 * read / total_persons), _("已计算 %(n)s 人") % {"n": read})
-
-    year, batch_id = batch.year, batch.pk
-    # row: enrolment_id, person_id, household_number, division_code, name, id_hash, id_masked, category, support_mode,
-    #      direct, month_from, month_to, months, amount, hold, bank_name, enc, account_hash, masked
-    for r in iter_entitlements(county_code=county.code, year=batch.year, quarter=batch.quarter, source="snapshot",
-                               verification=verification, policy=policy, counts=counts, with_accounts=True, progress=on_progress):
+    shared = set()
+    with connection.cursor() as cur:
+        cur.execute("SELECT account_hash FROM anju_tmp_shared")
+        shared = {h for (h,) in cur.fetchall()}
+    for r in iter_entitlements(county_code=county.code, year=year, quarter=batch.quarter, source="snapshot", verification=verification,
+                               policy=policy, counts=counts, with_accounts=True, only_table="anju_tmp_special"):
         if not r[9]:
             project["persons"] += 1
             project["amount"] += r[13]
             continue
-        if claimed and any(f <= r[11] and t >= r[10] for f, t in claimed.get(r[0], ())):
+        if any(f <= r[11] and t >= r[10] for f, t in claimed.get(r[0], ())):
             already_paid += 1
             continue
-        hold, note = r[14], ""
-        enc = r[16]
-        if not hold:
-            if not enc:
-                hold = no_account
-            else:
-                note = bank_account_problem(rules, r[15], decrypt(enc))
-                if note:
-                    hold = invalid
-                elif r[17] in shared:
-                    hold = shared_hold
-        pending.append([0, batch_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[15], enc, r[17], r[18], year, r[10], r[11], r[12],
-                        r[13], held if hold else open_, hold, note, "", "", None, None])
-        if len(pending) >= 20000:
-            flush()
-    flush()
+        hold = r[14] or (Item.Hold.NO_ACCOUNT.value if not r[16] else Item.Hold.SHARED_ACCOUNT.value if r[17] in shared else "")
+        rows.append((batch.pk, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[15], r[16], r[17], r[18], year, r[10], r[11], r[12], r[13],
+                     held if hold else open_, hold, "", "", "", None, None))
+    bulk_insert("subsidies_item", ITEM_COLUMNS[1:], rows, native=True)  # ints, text and NULL only
+    report(60, _("核验银行账号"))
+    invalid = _check_accounts(batch)
+    with connection.cursor() as cur:
+        for name in _TEMP:
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
+    items = bulk_items + len(rows)
     report(95, _("汇总"))
-    return {"project": project, "already_paid": already_paid, "read": counts.get("read", 0),
-            "not_entitled": counts.get("not_entitled", 0), "no_move_date": counts.get("no_move_date", 0)}
+    return {"project": project, "already_paid": already_paid, "read": verification.counts.get("total", 0),
+            "not_entitled": max(0, verification.counts.get("total", 0) - items - project["persons"] - already_paid),
+            "bank_invalid": invalid}
+
+
+def _check_accounts(batch: Batch) -> int:
+    """Decrypt and check the account of every item that would be paid; hold the failures with the reason. Returns how many."""
+    rules = BankRules.load()
+    decrypt = decryptor()
+    failures = []
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, bank_name, bank_account_enc FROM subsidies_item WHERE batch_id = %s AND bank_account_enc <> '' "
+                    "AND (state = 'pending' OR exception = 'shared_account')", [batch.pk])
+        while True:
+            chunk = cur.fetchmany(50000)
+            if not chunk:
+                break
+            for pk, bank_name, enc in chunk:
+                problem = bank_account_problem(rules, bank_name, decrypt(enc))
+                if problem:
+                    failures.append((Item.State.HELD, Item.Hold.BANK_INVALID, problem[:300], pk))
+    with connection.cursor() as cur:
+        cur.executemany("UPDATE subsidies_item SET state = %s, exception = %s, exception_note = %s WHERE id = %s", failures)
+    return len(failures)
 
 
 def batch_totals_refresh(batch: Batch) -> dict:

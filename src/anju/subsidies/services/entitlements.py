@@ -215,8 +215,7 @@ SELECT ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code, p.n
 FROM registry_verificationentry ve
 JOIN registry_enrolment e ON e.id = ve.enrolment_id
 JOIN registry_person p ON p.id = ve.person_id
-WHERE ve.verification_id = %s
-ORDER BY ve.division_code, ve.household_number, ve.enrolment_id
+WHERE ve.verification_id = %s{only}
 """
 
 _LIVE_SQL = """
@@ -226,8 +225,7 @@ JOIN registry_person p ON p.id = e.person_id
 JOIN registry_household h ON h.id = e.household_id
 WHERE e.program = %s AND e.division_code >= %s AND e.division_code < %s
   AND EXISTS (SELECT 1 FROM registry_enrolmentstatus s WHERE s.enrolment_id = e.id AND s.status IN (%s, %s, %s)
-              AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s))
-ORDER BY e.division_code, h.number, e.id
+              AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)){only}
 """
 # the current account of each person, for batches (bank name, ciphertext, blind index, masked)
 _ACCOUNT_COLUMNS = ", e.bank_name, e.bank_account_enc, e.bank_account_hash, e.bank_account_masked"
@@ -262,10 +260,12 @@ def locked_snapshot(county_code: str, year: int) -> Verification | None:
 
 def iter_entitlements(*, county_code: str, year: int, quarter: int = 0, source: str = SOURCE_SNAPSHOT,
                       verification: Verification | None = None, policy: CountyPolicy, counts: dict | None = None,
-                      with_accounts: bool = False, progress: Progress | None = None) -> Iterator[tuple]:
+                      with_accounts: bool = False, only_table: str = "", progress: Progress | None = None) -> Iterator[tuple]:
     """Entitlements of one county and period as plain tuples in Entitlement's field order (plus the four account
     columns with `with_accounts`), streamed in roster order (village, household); trusts the caller's checks.
-    Persons with no paid month in the period are counted in `counts`, not yielded.
+    Persons with no paid month in the period are counted in `counts`, not yielded. In no particular order (sorting a
+    million rows costs the database more than the computation). `only_table` limits the persons to the enrolment ids
+    in that (temporary) table.
 
     Everyone without a status change in the year shares the result of their (category, move date, support mode), so
     a million persons cost a dictionary lookup each, not a month loop."""
@@ -302,7 +302,10 @@ def iter_entitlements(*, county_code: str, year: int, quarter: int = 0, source: 
         category = category or (Enrolment.Category.CURRENT if current else Enrolment.Category.ORIGINAL)
         return category, mode in direct_modes, m_from, m_to, months, amount, hold
 
-    sql = (_SNAPSHOT_SQL if source == SOURCE_SNAPSHOT else _LIVE_SQL).format(accounts=_ACCOUNT_COLUMNS if with_accounts else "")
+    only = ""
+    if only_table:
+        only = f" AND {'ve.enrolment_id' if source == SOURCE_SNAPSHOT else 'e.id'} IN (SELECT enrolment_id FROM {only_table})"
+    sql = (_SNAPSHOT_SQL if source == SOURCE_SNAPSHOT else _LIVE_SQL).format(accounts=_ACCOUNT_COLUMNS if with_accounts else "", only=only)
     params = ([verification.pk] if source == SOURCE_SNAPSHOT else
               [Program.RESERVOIR, prefix, prefix + ":", Status.ACTIVE, Status.SUSPENDED, Status.DUPLICATE, period_end, year_start])
     read = not_entitled = no_move = 0
@@ -370,6 +373,7 @@ def entitlements_compute(*, county_code: str, year: int, quarter: int = 0, sourc
     counts: dict = {}
     rows = [Entitlement._make(r) for r in iter_entitlements(county_code=county, year=year, quarter=quarter, source=source,
                                                             verification=verification, policy=policy, counts=counts, progress=progress)]
+    rows.sort(key=lambda r: (r.division_code, r.household_number, r.enrolment_id))  # roster order
     trace = policy.trace()
     trace["documents"] = policy_documents(county, month_date(period_bounds(year, quarter)[1]))
     return EntitlementSet(county, year, quarter, source, verification, trace, rows, counts)

@@ -473,9 +473,14 @@ WHATIF_SUMS = ("persons_current", "persons_draft", "current", "draft", "diff", "
 
 
 def _sums(rows) -> tuple[int, int, int]:
-    """(direct persons, direct fen, project-support fen) of an entitlement set's rows."""
+    """(direct persons, direct fen, project-support fen) of entitlement rows (Entitlement tuples, or plain tuples in its
+    field order as iter_entitlements streams them)."""
+    from anju.subsidies.services.entitlements import Entitlement
+
+    width = len(Entitlement._fields)
     persons, direct, project = set(), 0, 0
-    for row in rows:
+    for raw in rows:
+        row = raw if isinstance(raw, Entitlement) else Entitlement._make(raw[:width])
         if row.direct:
             persons.add(row.person_id)
             direct += row.amount

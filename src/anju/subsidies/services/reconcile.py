@@ -16,6 +16,7 @@ from anju.core.audit import audit_record
 from anju.core.exceptions import Conflict, NotFound, join_list
 from anju.divisions.selectors import division_names
 from anju.subsidies.models import BankReturnRow, Batch, Item
+from anju.subsidies.months import fen_text
 
 MSG_RECONCILE_STATE = gettext_lazy("只有“已回盘”的批次可以对账确认")
 MSG_PENDING = gettext_lazy("还有 %(n)s 笔明细待发放（尚无回盘结果），不能对账确认；请先导入回盘文件")
@@ -75,6 +76,11 @@ class Figures:
     def difference(self) -> int:
         return self.entitled - (self.paid + self.failed + self.pending)
 
+    @property
+    def yuan(self) -> dict[str, str]:
+        """Each amount as yuan text, for pages."""
+        return {k: fen_text(getattr(self, k)) for k in (*FIGURE_KEYS, "difference")}
+
     def as_dict(self) -> dict:
         return {**{k: getattr(self, k) for k in FIGURE_KEYS}, **{f"{k}_count": getattr(self, f"{k}_n") for k in FIGURE_KEYS},
                 "ties": self.ties}
@@ -93,6 +99,10 @@ class Check:
     @property
     def label(self) -> str:
         return str(CHECK_LABELS[self.code])
+
+    @property
+    def yuan(self) -> dict[str, str]:
+        return {"expected": fen_text(self.expected), "actual": fen_text(self.actual)}
 
     def as_dict(self) -> dict:
         return {"code": self.code, "label": self.label, "expected": self.expected, "actual": self.actual, "ok": self.ok}

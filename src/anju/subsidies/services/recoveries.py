@@ -113,6 +113,11 @@ def _detect_scope(actor, scope_prefix: str) -> str:
     return prefix
 
 
+def recoveries_detect_check(*, actor, scope_prefix: str = "") -> str:
+    """The prefix a detection by `actor` covers (its entry scope, or a part of it), or the error it would raise."""
+    return _detect_scope(actor, scope_prefix)
+
+
 def recoveries_detect(*, actor=None, scope_prefix: str = "", progress: Progress | None = None) -> dict:
     """Find paid months that began after a removal took effect and open one recovery per item (rerunning finds the
     same items and creates nothing new). Open recoveries whose removal has since been withdrawn or moved get a note
@@ -228,4 +233,4 @@ def recovery_waive(*, actor, recovery: Recovery, reason: str) -> Recovery:
     return r
 
 
-__all__ = ["recoveries_detect", "repayment_record", "recovery_waive", "overpaid_months", "overpaid_amount", "OPEN_STATES"]
+__all__ = ["recoveries_detect", "recoveries_detect_check", "repayment_record", "recovery_waive", "overpaid_months", "overpaid_amount", "OPEN_STATES"]

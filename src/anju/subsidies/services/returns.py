@@ -366,7 +366,8 @@ def bank_return_import(*, actor, batch: Batch, source, filename: str = "", layou
         apply = [r for r in rows if not r.flag] if (mode == BankReturn.Mode.VALID_ONLY or not flagged) else []
         report(70, _("匹配完成：%(ok)s 行无误，%(bad)s 行有问题") % {"ok": len(rows) - len(flagged), "bad": len(flagged)})
         updates = [(r.item, Item.State.PAID if r.success else Item.State.FAILED, r.bank_ref,
-                    "" if r.success else (r.reason or _("银行回盘：失败")), (r.paid_on or today) if r.success else None) for r in apply]
+                    "" if r.success else (r.reason or _("银行回盘：失败")), (r.paid_on or today).isoformat() if r.success else None)
+                   for r in apply]
         if _apply(updates) != len(updates):
             raise Conflict(MSG_CONCURRENT, code="return_concurrent")
         for r in apply:
