@@ -103,7 +103,15 @@ BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "
                         "POST /api/v1/registry/reservoirs", "PATCH /api/v1/registry/reservoirs/{reservoir_id}",
                         "POST /api/v1/relocation/sites", "PATCH /api/v1/relocation/sites/{site_id}",
                         # a well-formed year and county may be one that has not ended or is not a county
-                        "POST /api/v1/registry/verifications"}
+                        "POST /api/v1/registry/verifications",
+                        # a well-formed year, county or amount may be refused by a business rule (no locked snapshot, not
+                        # the county's payment frequency, a layout without an account column, more than is owed)
+                        "POST /api/v1/subsidies/batches", "GET /api/v1/subsidies/entitlements", "POST /api/v1/subsidies/entitlements/exports",
+                        "POST /api/v1/subsidies/policies", "PATCH /api/v1/subsidies/policies/{policy_id}",
+                        "POST /api/v1/subsidies/policies/{policy_id}/copy", "POST /api/v1/subsidies/banks",
+                        "PATCH /api/v1/subsidies/banks/{bank_id}", "POST /api/v1/subsidies/bank-layouts",
+                        "PATCH /api/v1/subsidies/bank-layouts/{layout_id}",
+                        "POST /api/v1/subsidies/recoveries/{recovery_id}/repayments"}
 
 
 @schema.parametrize()

@@ -138,7 +138,13 @@ def _verification_step(summary: DemoSummary) -> None:
     verification_step(summary)
 
 
-DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _verification_step, _requests_step]
+def _subsidies_step(summary: DemoSummary) -> None:
+    from anju.subsidies.demo import subsidies_step
+
+    subsidies_step(summary)
+
+
+DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _verification_step, _requests_step, _subsidies_step]
 
 
 def build_demo() -> DemoSummary:

@@ -1,7 +1,6 @@
 """Subsidies API: policy versions (政策版本) — list and read in scope, draft, copy, publish, revoke, the values in force for a
 county on a day, and the what-if costing (a job) with its latest result."""
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal

@@ -8,4 +8,4 @@ class SubsidiesConfig(AppConfig):
     verbose_name = _("直补资金发放")
 
     def ready(self) -> None:
-        from anju.subsidies import hooks  # noqa: F401  (registers the daily recovery check)
+        from anju.subsidies import hooks, jobs  # noqa: F401  (the daily recovery check; every area's job kinds)

@@ -32,3 +32,11 @@ def entitlements_export_job(job, progress):
     n = entitlements_export_csv(actor=job.created_by, scope=scope, year=year, quarter=quarter, preview=preview,
                                 path=result_path(job, name), unmasked=unmasked, progress=progress)
     return {"scope": scope, "year": year, "quarter": quarter, "preview": preview, "unmasked": unmasked, "rows": n}
+
+
+def _register_other_areas() -> None:
+    """The other subsidy areas keep their job kinds beside their services; a worker must know them all."""
+    from anju.subsidies import jobs_bankfiles, jobs_ledger, jobs_policy  # noqa: F401
+
+
+_register_other_areas()

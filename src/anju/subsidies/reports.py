@@ -24,6 +24,7 @@ from anju.subsidies.selectors_ledger import batch_part
 from anju.subsidies.services.reconcile import batch_reconciliation
 
 MSG_FORMAT = gettext_lazy("导出格式应为 xlsx 或 pdf")
+MSG_DIVISION = gettext_lazy("区划代码只能是 1 至 12 位数字")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 FORMATS = {"xlsx": XLSX, "pdf": PDF}
@@ -72,9 +73,10 @@ def _headers() -> list[str]:
     return [_("序号"), _("户编号"), _("姓名"), _("身份证号"), _("月数"), _("金额（元）")]
 
 
-def batch_posting(*, actor, batch: Batch) -> BatchPosting:
-    """The posting list's rows: every entitled (not cancelled) item of the actor's part, by village, ID numbers masked."""
-    items = batch_items(actor=actor, batch=batch).exclude(state=Item.State.CANCELLED)
+def batch_posting(*, actor, batch: Batch, division: str = "") -> BatchPosting:
+    """The posting list's rows: every entitled (not cancelled) item of the actor's part (or of one township or village of
+    it: `division`, a code prefix), by village, ID numbers masked."""
+    items = batch_items(actor=actor, batch=batch, division=division).exclude(state=Item.State.CANCELLED)
     rows = list(items.values_list("division_code", "household_number", "name", "id_masked", "months", "amount"))
     names = division_names([batch.division_code, *{r[0] for r in rows}])
     villages: dict[str, PostingVillage] = {}
@@ -88,7 +90,7 @@ def batch_posting(*, actor, batch: Batch) -> BatchPosting:
         v.persons += 1
         v.fen += amount
     county_name = names.get(batch.division_code, batch.division_code)
-    part = batch_part(actor, batch)
+    part = max(batch_part(actor, batch), division if len(division) > 6 else "", key=len)
     if part:
         county_name += division_names([part.ljust(12, "0")]).get(part.ljust(12, "0"), "")
     subtitle = _("批次号：%(number)s　资金来源：%(source)s　金额单位：元") % {"number": batch.number, "source": _source_label(batch)}
@@ -195,16 +197,19 @@ def posting_pdf(table: BatchPosting) -> bytes:
     return out.getvalue()
 
 
-def batch_posting_export(*, actor, batch: Batch, fmt: str = "xlsx") -> tuple[bytes, str, str]:
-    """(content, file name, content type) of the batch's posting list; audited. Trusts the caller's access_batch."""
+def batch_posting_export(*, actor, batch: Batch, fmt: str = "xlsx", division: str = "") -> tuple[bytes, str, str]:
+    """(content, file name, content type) of the batch's posting list (of one township or village with `division`); audited.
+    Trusts the caller's access_batch."""
     if fmt not in FORMATS:
         raise ValidationFailed(MSG_FORMAT, code="format_invalid", detail={"field": "format"})
-    table = batch_posting(actor=actor, batch=batch)
+    if division and (not division.isdigit() or not division.isascii() or len(division) > 12):
+        raise ValidationFailed(MSG_DIVISION, code="division_invalid", detail={"field": "division"})
+    table = batch_posting(actor=actor, batch=batch, division=division)
     content = posting_xlsx(table) if fmt == "xlsx" else posting_pdf(table)
     with transaction.atomic():
         audit_record(actor=actor, action="subsidies.batch.posting_exported", object_type="batch", object_id=batch.pk,
                      division_code=batch.division_code, after={"format": fmt, "rows": table.persons, "amount": table.fen,
-                                                               "part": batch_part(actor, batch)})
+                                                               "part": batch_part(actor, batch), "division": division})
     return content, f"{table.title}.{fmt}", FORMATS[fmt]
 
 

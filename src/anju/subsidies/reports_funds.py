@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anju.core.access import scope_filter
+from anju.core.access import code_prefix_q, scope_filter
 from anju.core.audit import audit_record
 from anju.core.exceptions import NotFound, ValidationFailed
 from anju.core.masking import safe_cell
@@ -133,13 +133,13 @@ def _scope_name(prefix: str) -> str:
 
 
 def report_scope(actor, scope: str = "") -> Division:
-    """The county or city an annual report covers: in the actor's view scope (else NotFound); default: the view scope."""
+    """The county or city an annual report covers: known and in the actor's view scope (else NotFound); default: the view scope."""
     prefix = (scope or actor.view_prefix or "").strip()
     if not prefix.isdigit() or not prefix.isascii() or len(prefix) not in (4, 6):
         raise ValidationFailed(MSG_REPORT_SCOPE, code="scope_invalid", detail={"field": "scope"})
     division = Division.objects.filter(code=prefix.ljust(12, "0"), level__in=(Level.CITY, Level.COUNTY)).first()
-    if division is None:
-        raise ValidationFailed(MSG_REPORT_SCOPE, code="scope_invalid", detail={"field": "scope"})
+    if division is None:  # a well-formed code of no county or city: as unknown as one outside the scope
+        raise NotFound()
     if not division.code.startswith(actor.view_prefix):
         raise NotFound()
     return division
@@ -153,7 +153,7 @@ def _report_data(actor, division: Division, year: int) -> tuple[FundSummary, int
     if not isinstance(year, int) or not 2006 <= year <= 2100:
         raise ValidationFailed(MSG_REPORT_YEAR, code="year_invalid", detail={"field": "year"})
     summary = fund_summary(actor=actor, year=year, county=division.prefix)
-    batches = scope_filter(Batch.objects.filter(year=year, division_code__startswith=division.prefix), actor).count()
+    batches = scope_filter(Batch.objects.filter(code_prefix_q("division_code", division.prefix), year=year), actor).count()
     return summary, batches
 
 

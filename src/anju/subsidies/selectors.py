@@ -190,7 +190,9 @@ TIMELINE_LABELS = {
 def batch_timeline(*, actor, batch: Batch) -> list[dict]:
     """What happened to the batch, oldest first (who and when), from its audit events."""
     require_perm(actor, Perm.SUBSIDY_VIEW)
-    events = (AuditEvent.objects.filter(object_type="batch", object_id=str(batch.pk), action__startswith="subsidies.")
+    # division_code equality first: it is indexed, and a county's own events are few beside its villages'
+    events = (AuditEvent.objects.filter(division_code=batch.division_code, object_type="batch", object_id=str(batch.pk),
+                                        action__startswith="subsidies.")
               .order_by("occurred_at", "id").values("occurred_at", "actor_username", "action", "after"))
     timeline = []
     for e in events:

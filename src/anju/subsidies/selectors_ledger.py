@@ -13,6 +13,7 @@ from anju.core.exceptions import NotFound
 from anju.divisions.selectors import division_names
 from anju.registry.models import Person
 from anju.subsidies.models import Batch, FundSource, Item, Recovery
+from anju.subsidies.months import fen_text
 from anju.subsidies.services.recoveries import OPEN_STATES
 
 LIVE = tuple(Item.LIVE)
@@ -113,6 +114,11 @@ class LedgerYear:
 
     KEYS = ("entitled", "months", "paid", "failed", "pending", "recovery", "recovered", "outstanding", "waived")
 
+    @property
+    def yuan(self) -> dict[str, str]:
+        """Each amount as yuan text, for pages."""
+        return {k: fen_text(getattr(self, k)) for k in self.KEYS if k != "months"}
+
     def as_dict(self) -> dict:
         return {"year": self.year, **{k: getattr(self, k) for k in self.KEYS}}
 
@@ -191,6 +197,11 @@ class FundRow:
     def source_label(self) -> str:
         return str(FundSource(self.fund_source).label) if self.fund_source in FundSource.values else self.fund_source
 
+    @property
+    def yuan(self) -> dict[str, str]:
+        """Each amount as yuan text, for pages."""
+        return {k: fen_text(getattr(self, k)) for k in FUND_KEYS if k != "project_persons"}
+
     def add(self, other: FundRow) -> None:
         for k in (*FUND_KEYS, "paid_count"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
@@ -239,9 +250,9 @@ def fund_summary(*, actor, year: int | None = None, county: str = "", fund_sourc
     batches = scope_filter(Batch.objects.all(), actor)
     if year:
         items, recoveries, batches = items.filter(year=year), recoveries.filter(year=year), batches.filter(year=year)
-    if county:
-        items = items.filter(code_prefix_q("batch__division_code", county))
-        recoveries = recoveries.filter(code_prefix_q("item__batch__division_code", county))
+    if county:  # a county, or any division prefix: items and recoveries by their village, project funds by the batch's county
+        items = items.filter(code_prefix_q("division_code", county))
+        recoveries = recoveries.filter(code_prefix_q("division_code", county))
         batches = batches.filter(code_prefix_q("division_code", county))
     if fund_source:
         items, batches = items.filter(batch__fund_source=fund_source), batches.filter(fund_source=fund_source)

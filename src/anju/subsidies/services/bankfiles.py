@@ -29,6 +29,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from anju.accounts.roles import Perm
@@ -269,8 +270,11 @@ class BankSheet(Worksheet):
     and numbers, without its per-cell bookkeeping. Rows written this way must come after every row written through the
     ordinary API, and nothing may be written below them through it.
 
-    Cells carry no `r` attribute (it is optional: a cell without one follows the previous cell of its row), which keeps
-    the sheet XML a third smaller to write, copy and compress; rows keep theirs."""
+    `cell_refs`: whether each cell carries its `r` reference ("C3"). The attribute is optional (a cell without one follows
+    the previous cell of its row; Excel, LibreOffice, POI and calamine read it so) and leaving it out keeps the sheet XML
+    a fifth smaller to write, copy and compress; rows always carry theirs."""
+
+    cell_refs = False
 
     def append_rows(self, first_row: int, rows: Iterable[list], numeric: list[bool]) -> int:
         """Write `rows` (lists of cell values: int for numeric columns, str otherwise) from 0-based `first_row` down;
@@ -278,12 +282,13 @@ class BankSheet(Worksheet):
         self._write_single_row(first_row)  # flush what the ordinary API left pending (the header rows)
         plain, careful = [], []
         for c, is_number in enumerate(numeric):
+            ref = f' r="{xl_col_to_name(c)}{{0}}"' if self.cell_refs else ""
             if is_number:
-                plain.append(f"<c><v>{{{c + 1}}}</v></c>")
-                careful.append(f"<c><v>{{{c + 1}}}</v></c>")
+                plain.append(f"<c{ref}><v>{{{c + 1}}}</v></c>")
+                careful.append(f"<c{ref}><v>{{{c + 1}}}</v></c>")
             else:
-                plain.append(f'<c t="inlineStr"><is><t>{{{c + 1}}}</t></is></c>')
-                careful.append(f'<c t="inlineStr"><is>{{{c + 1}}}</is></c>')
+                plain.append(f'<c{ref} t="inlineStr"><is><t>{{{c + 1}}}</t></is></c>')
+                careful.append(f'<c{ref} t="inlineStr"><is>{{{c + 1}}}</is></c>')
         plain_row = ('<row r="{0}">' + "".join(plain) + "</row>").format
         careful_row = ('<row r="{0}">' + "".join(careful) + "</row>").format
         text_cols = [c for c, is_number in enumerate(numeric) if not is_number]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -33,8 +33,8 @@ FIGURE_KEYS = ("entitled", "paid", "failed", "pending")
 
 CHECK_LABELS = {
     "parts": gettext_lazy("应发 = 已发 + 失败 + 待发"),
-    "bank_paid": gettext_lazy("已发金额与银行回盘成功金额一致"),
-    "bank_failed": gettext_lazy("失败金额与银行回盘失败金额一致"),
+    "bank_paid": gettext_lazy("已发 = 银行回盘成功 + 人工确认已发"),
+    "bank_failed": gettext_lazy("失败 = 银行回盘失败 + 人工确认失败或暂缓转补发"),
 }
 
 
@@ -121,7 +121,8 @@ class Reconciliation:
     totals: Figures
     townships: list[Area]
     checks: list[Check]
-    bank_rows: int  # applied return rows the bank checks read (0: no return yet, bank checks skipped)
+    bank_rows: int  # applied return rows the bank checks read
+    bank: dict = field(default_factory=dict)  # fen: paid_rows, paid_manual, failed_rows, failed_other
 
     @property
     def ties(self) -> bool:
@@ -133,12 +134,12 @@ class Reconciliation:
 
     def as_dict(self) -> dict:
         return {"batch": self.batch.pk, "number": self.batch.number, "state": self.batch.state, **self.totals.as_dict(),
-                "ties": self.ties, "checks": [c.as_dict() for c in self.checks],
+                "ties": self.ties, "checks": [c.as_dict() for c in self.checks], "bank_rows": self.bank_rows, "bank": self.bank,
                 "townships": [{"code": t.code, "name": t.name, **t.figures.as_dict()} for t in self.townships]}
 
 
 def batch_reconciliation(batch: Batch, *, part: str = "") -> Reconciliation:
-    """The batch's figures by state, by township, and the checks (one grouped query on items, one on return rows).
+    """The batch's figures by state, by township, and the checks against the bank's return (a few grouped queries).
 
     `part` limits the figures to a township or village (a township viewer sees its own part); the checks then compare
     that part only. Trusts the caller to have checked that the actor may see the batch.
@@ -160,16 +161,32 @@ def batch_reconciliation(batch: Batch, *, part: str = "") -> Reconciliation:
     areas = [Area(code, names.get(code, code), figures) for code, figures in sorted(townships.items())]
 
     checks = [Check("parts", totals.entitled, totals.paid + totals.failed + totals.pending)]
-    bank = {True: 0, False: 0}
+    bank, n_rows = _bank_figures(batch, items, rows)
+    if totals.paid_n or totals.failed_n:
+        checks.append(Check("bank_paid", totals.paid, bank["paid_rows"] + bank["paid_manual"]))
+        checks.append(Check("bank_failed", totals.failed, bank["failed_rows"] + bank["failed_other"]))
+    return Reconciliation(batch=batch, totals=totals, townships=areas, checks=checks, bank_rows=n_rows, bank=bank)
+
+
+def _bank_figures(batch: Batch, items, rows) -> tuple[dict, int]:
+    """What the bank's applied return rows say was paid and failed, and what was settled without a row: items resolved by
+    hand (the bank answered by phone or letter) and held items moved to a supplementary batch.
+
+    With every row agreeing with its item the checks tie by construction; they break where the bank and the ledger
+    disagree: a success row for an item recorded as failed, two success rows for one item (paid twice), a row whose
+    amount differs from its item."""
+    figures = {"paid_rows": 0, "paid_manual": 0, "failed_rows": 0, "failed_other": 0}
     n_rows = 0
     for row in rows.values("success").annotate(n=Count("id"), fen=Sum("amount")).order_by():
         if row["success"] is not None:
-            bank[bool(row["success"])] += row["fen"] or 0
+            figures["paid_rows" if row["success"] else "failed_rows"] += row["fen"] or 0
             n_rows += row["n"]
-    if n_rows:
-        checks.append(Check("bank_paid", totals.paid, bank[True]))
-        checks.append(Check("bank_failed", totals.failed, bank[False]))
-    return Reconciliation(batch=batch, totals=totals, townships=areas, checks=checks, bank_rows=n_rows)
+    confirmed = BankReturnRow.objects.filter(bank_return__batch=batch, applied=True, item_id=OuterRef("pk"))
+    figures["paid_manual"] = items.filter(state=Item.State.PAID).exclude(Exists(confirmed.filter(success=True))).aggregate(
+        fen=Sum("amount"))["fen"] or 0
+    figures["failed_other"] = items.filter(state__in=BUCKETS["failed"]).exclude(Exists(confirmed.filter(success=False))).aggregate(
+        fen=Sum("amount"))["fen"] or 0
+    return figures, n_rows
 
 
 def batch_reconcile(*, actor, batch: Batch) -> Batch:
