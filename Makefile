@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export ANJU_TEST_DATA_DIR ?= $(CURDIR)/var/test
 
-.PHONY: setup demo test lint check-migrations bench bench-divisions bench-import bench-search bench-verification messages clean
+.PHONY: setup demo test lint check-migrations bench bench-divisions bench-import bench-search bench-verification bench-subsidies bench-bankfile messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ test: lint check-migrations
 
 # Benchmarks print tables with their floor measured in the same run (README, "Performance"). Each takes minutes;
 # BENCH_ARGS passes options, e.g. `make bench-import BENCH_ARGS="--persons 200000"`.
-bench: bench-divisions bench-import bench-search bench-verification
+bench: bench-divisions bench-import bench-search bench-verification bench-subsidies bench-bankfile
 
 bench-divisions: setup
 	$(BIN)/python bench/divisions_load.py $(BENCH_ARGS)
@@ -43,6 +43,12 @@ bench-search: setup
 
 bench-verification: setup
 	$(BIN)/python bench/registry_verification.py $(BENCH_ARGS)
+
+bench-subsidies: setup
+	$(BIN)/python bench/subsidies_batch.py $(BENCH_ARGS)
+
+bench-bankfile: setup
+	$(BIN)/python bench/subsidies_bankfile.py $(BENCH_ARGS)
 
 messages: setup
 	cd src/anju && ../../$(BIN)/anju manage makemessages -l en --no-obsolete --no-wrap --ignore='migrations/*' && ../../$(BIN)/anju manage compilemessages -l en

@@ -111,7 +111,8 @@ BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "
                         "POST /api/v1/subsidies/policies/{policy_id}/copy", "POST /api/v1/subsidies/banks",
                         "PATCH /api/v1/subsidies/banks/{bank_id}", "POST /api/v1/subsidies/bank-layouts",
                         "PATCH /api/v1/subsidies/bank-layouts/{layout_id}",
-                        "POST /api/v1/subsidies/recoveries/{recovery_id}/repayments"}
+                        "POST /api/v1/subsidies/recoveries/{recovery_id}/repayments",
+                        "POST /api/v1/subsidies/batches/{batch_id}/returns"}
 
 
 @schema.parametrize()
@@ -206,3 +207,28 @@ def test_known_requests_conform_to_schema(users, known_objects, login, api_token
         label = f"{role}: {method} {path} {params}"
         assert response.status_code == expected, f"{label}: {response.status_code} {response.text[:300]}"
         case.validate_response(response, checks=checks)
+
+
+def test_schema_class_names_are_unique_across_api_modules():
+    """ninja names OpenAPI components by class name: two input or output schemas of the same name silently replace each
+    other in the published document (a client would then be told the wrong body)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from ninja import Schema
+
+    import anju
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for info in pkgutil.walk_packages(anju.__path__, "anju."):
+        if not info.name.rsplit(".", 1)[-1].startswith("api"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, Schema) and obj.__module__ == module.__name__:
+                if name in seen and seen[name] != module.__name__:
+                    clashes.append(f"{name}: {seen[name]} and {module.__name__}")
+                seen.setdefault(name, module.__name__)
+    assert not clashes

@@ -12,7 +12,7 @@ from anju.core.crypto import decrypt
 from anju.registry.models import Enrolment
 from anju.subsidies.models import BankLayout, Batch, Item
 
-from .factories import COUNTY_CODE, actors, make_batch, make_item, paying_household, roster
+from .factories import COUNTY_CODE, actors, make_batch, make_item, roster
 
 RETURN_HEADERS = ["业务编号", "户名", "账号", "金额", "处理结果", "失败原因", "银行流水号"]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import zipfile
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 
 from anju.accounts.roles import Perm
 from anju.core.crypto import decrypt
@@ -219,3 +219,26 @@ def test_layout_scope_and_soundness(data, tmp_path):
 def test_yuan_text_is_exact():
     assert [svc.yuan_text(f) for f in (0, 1, 10, 99, 100, 60000, 123456789012)] == [
         "0.00", "0.01", "0.10", "0.99", "1.00", "600.00", "1234567890.12"]
+
+
+def test_a_change_while_the_file_is_written_is_a_conflict(data, tmp_path):
+    """The file is written outside the transaction; the batch's pending items and state are checked again before recording."""
+    people, batch, items = data
+    path = tmp_path / "race.xlsx"
+
+    def meanwhile(percent, message=""):
+        if percent == 97:  # the file is written; a return marks an item paid before the export is recorded
+            Item.objects.filter(pk=items["张一"].pk).update(state=Item.State.PAID)
+
+    with pytest.raises(Conflict) as exc:
+        svc.bankfile_export(actor=people["clerk"], batch=batch, layout=layout(), path=path, progress=meanwhile)
+    assert exc.value.code == "bankfile_changed" and not path.exists()
+
+    def sent_back(percent, message=""):
+        if percent == 97:
+            Batch.objects.filter(pk=batch.pk).update(state=Batch.State.DRAFT)
+
+    with pytest.raises(Conflict) as exc:
+        svc.bankfile_export(actor=people["clerk"], batch=batch, layout=gbk_layout(), path=tmp_path / "race.csv", progress=sent_back)
+    assert exc.value.code == "batch_state" and not (tmp_path / "race.csv").exists()
+    assert not AuditEvent.objects.filter(action="subsidies.bankfile.exported").exists()

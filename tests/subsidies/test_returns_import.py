@@ -251,3 +251,30 @@ def test_error_file_download_is_audited_and_needs_the_permission(data, tmp_path,
         svc.bank_return_error_file(actor=people["city"], bank_return=ret)
     with pytest.raises(NotFound):
         svc.bank_return_error_file(actor=make_user("county_clerk", "429922", username="other_clerk2"), bank_return=ret)
+
+
+def test_a_file_without_the_required_columns_is_refused(data, tmp_path):
+    people, batch, items = data
+    path = return_xlsx(tmp_path / "m.xlsx", [return_row(items["张一"])[:4]], headers=["业务编号", "户名", "账号", "金额"])
+    with pytest.raises(ValidationFailed) as exc:
+        svc.bank_return_import(actor=people["clerk"], batch=batch, source=path)
+    assert exc.value.code == "missing_columns" and "处理结果" in exc.value.message
+    assert not BankReturn.objects.exists()
+
+
+def test_an_account_stored_as_a_number_is_invalid(data, tmp_path):
+    import xlsxwriter
+
+    people, batch, items = data
+    path = tmp_path / "n.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for c, h in enumerate(["账号", "金额", "处理结果"]):
+        ws.write_string(0, c, h)
+    ws.write_number(1, 0, float(return_row(items["张一"])[2]))
+    ws.write_number(1, 1, 600)
+    ws.write_string(1, 2, "成功")
+    wb.close()
+    ret = svc.bank_return_import(actor=people["clerk"], batch=batch, source=str(path))
+    row = ret.rows.get()
+    assert row.flag == Flag.INVALID and "文本" in row.message and ret.state == BankReturn.State.REJECTED

@@ -105,7 +105,7 @@ class DismissIn(Schema):
     reason: Filled = Field(..., max_length=500)
 
 
-class MemberOut(Schema):
+class DuplicateMemberOut(Schema):
     person_id: int
     name: str
     id_masked: str
@@ -121,7 +121,7 @@ class MemberOut(Schema):
 
 class GroupOut(Schema):
     key: str
-    members: list[MemberOut]
+    members: list[DuplicateMemberOut]
 
 
 class DuplicatesOut(Schema):

@@ -42,7 +42,7 @@ FUND_SOURCES = r"^(central|provincial|three_gorges|reservoir_area|local)$"
 Reason = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=300)]
 
 
-class BatchOut(Schema):
+class SubsidyBatchOut(Schema):
     id: int
     number: str
     division_code: str
@@ -112,7 +112,7 @@ class BatchOut(Schema):
         return obj.approved_by.username if obj.approved_by_id else None
 
 
-class TimelineOut(Schema):
+class BatchTimelineOut(Schema):
     at: datetime
     by: str
     action: str
@@ -121,11 +121,11 @@ class TimelineOut(Schema):
     reason: str
 
 
-class BatchDetailOut(BatchOut):
+class SubsidyBatchDetailOut(SubsidyBatchOut):
     totals: dict[str, Any]
     figures: dict[str, Any] = Field(..., description="本人可见部分按状态的人数、月数、金额（分）；entitled 为应发")
     actions: dict[str, bool]
-    timeline: list[TimelineOut]
+    timeline: list[BatchTimelineOut]
 
 
 class BatchFilter(Schema):
@@ -278,7 +278,7 @@ def _detail(request, batch: Batch) -> Batch:
     return batch
 
 
-@router.get("/batches", response={200: list[BatchOut], **ERRORS}, summary="发放批次列表（本辖区）")
+@router.get("/batches", response={200: list[SubsidyBatchOut], **ERRORS}, summary="发放批次列表（本辖区）")
 @paginate(Pagination)
 def batches_list(request, filters: Query[BatchFilter]):
     return batch_list(actor=request.auth, year=filters.year, county=filters.county or "", state=filters.state or "", kind=filters.kind or "")
@@ -294,7 +294,7 @@ def batches_create(request, payload: BatchCreateIn):
     return Status(202, job_payload(job))
 
 
-@router.get("/batches/{batch_id}", response={200: BatchDetailOut, **ERRORS}, summary="一个发放批次：合计、办理记录与可执行操作")
+@router.get("/batches/{batch_id}", response={200: SubsidyBatchDetailOut, **ERRORS}, summary="一个发放批次：合计、办理记录与可执行操作")
 def batches_get(request, batch_id: int):
     return _detail(request, access_batch(request.auth, batch_id))
 
@@ -305,18 +305,18 @@ def batches_delete(request, batch_id: int):
     return Status(204, None)
 
 
-@router.post("/batches/{batch_id}/review", response={200: BatchDetailOut, **WRITE_ERRORS}, summary="审核批次（审核人不能是生成人）")
+@router.post("/batches/{batch_id}/review", response={200: SubsidyBatchDetailOut, **WRITE_ERRORS}, summary="审核批次（审核人不能是生成人）")
 def batches_review(request, batch_id: int):
     return _detail(request, workflow.batch_review(actor=request.auth, batch=access_batch(request.auth, batch_id)))
 
 
-@router.post("/batches/{batch_id}/approve", response={200: BatchDetailOut, **WRITE_ERRORS},
+@router.post("/batches/{batch_id}/approve", response={200: SubsidyBatchDetailOut, **WRITE_ERRORS},
              summary="审批批次（审批人不能是生成人或审核人）")
 def batches_approve(request, batch_id: int):
     return _detail(request, workflow.batch_approve(actor=request.auth, batch=access_batch(request.auth, batch_id)))
 
 
-@router.post("/batches/{batch_id}/send-back", response={200: BatchDetailOut, **WRITE_ERRORS}, summary="退回为草稿（须填理由）")
+@router.post("/batches/{batch_id}/send-back", response={200: SubsidyBatchDetailOut, **WRITE_ERRORS}, summary="退回为草稿（须填理由）")
 def batches_send_back(request, batch_id: int, payload: SendBackIn):
     batch = workflow.batch_send_back(actor=request.auth, batch=access_batch(request.auth, batch_id), reason=payload.reason)
     return _detail(request, batch)

@@ -3,7 +3,7 @@ the items still awaiting a result, and the bank-file buttons an actor may use.""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q, in_scope, require_perm
@@ -35,6 +35,12 @@ def bankfile_layout(*, actor, batch: Batch, layout_id) -> BankLayout:
     for layout in layout_list(actor=actor).filter(pk=pk):
         return layout
     raise NotFound()
+
+
+def bankfile_pending(batch: Batch) -> tuple[int, int]:
+    """How many items, and how many fen, a bank file of the batch would carry now (its pending items)."""
+    agg = Item.objects.filter(batch=batch, state=Item.State.PENDING).aggregate(n=Count("id"), fen=Sum("amount"))
+    return agg["n"] or 0, int(agg["fen"] or 0)
 
 
 def bank_return_list(*, actor, batch: Batch) -> QuerySet[BankReturn]:

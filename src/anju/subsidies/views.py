@@ -38,6 +38,7 @@ from anju.subsidies.selectors import (
     batch_timeline,
     entitlement_summary,
 )
+from anju.subsidies.selectors_bankfiles import bankfile_actions
 from anju.subsidies.services import workflow
 from anju.subsidies.services.batches import batch_create_check
 from anju.subsidies.services.entitlements_export import entitlements_export_check
@@ -105,6 +106,7 @@ def batch_detail(request, batch_id: int):
         "form": form, "page": page, "exceptions": exceptions, "exceptions_count": exceptions_qs.count(),
         "actions": batch_actions(request.user, batch), "send_back_form": SendBackForm(),
         "sent_back": (batch.totals or {}).get("sent_back"), "project": (batch.totals or {}).get("project") or {},
+        "bank_actions": bankfile_actions(request.user, batch),
     })
 
 

@@ -36,6 +36,7 @@ from anju.subsidies.selectors_bankfiles import (
     bankfile_actions,
     bankfile_layout,
     bankfile_layouts,
+    bankfile_pending,
     outstanding_items,
     return_actions,
 )
@@ -71,9 +72,9 @@ def bankfile_export_view(request, batch_id: int):
         else:
             job = jobs_bankfiles.bankfile_export_submit(actor=request.user, batch=batch, layout=layout)
             return redirect("jobs:detail", job_id=job.pk)
-    pending = batch.totals.get("by_state", {}).get("pending", [0, 0]) if batch.totals else [0, 0]
+    count, fen = bankfile_pending(batch)
     return render(request, "subsidies/bankfiles/export.html", _context(
-        request, batch, form=form, layouts=layouts, pending=pending[0], pending_yuan=fen_text(pending[1])))
+        request, batch, form=form, layouts=layouts, pending=count, pending_yuan=fen_text(fen)))
 
 
 @login_required

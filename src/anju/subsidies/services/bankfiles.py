@@ -16,14 +16,12 @@ import codecs
 import csv
 import io
 import re
-from binascii import a2b_base64
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
 import xlsxwriter
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -35,7 +33,7 @@ from xlsxwriter.worksheet import Worksheet
 from anju.accounts.roles import Perm
 from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_record
-from anju.core.crypto import decrypt
+from anju.core.crypto import decryptor
 from anju.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed, join_list
 from anju.core.masking import safe_cell
 from anju.divisions.models import Division
@@ -146,27 +144,6 @@ def layout_columns(layout: BankLayout) -> list[Column]:
     return cols
 
 
-def _decryptor() -> Callable[[str], str]:
-    """`decrypt` for a million values: the cipher is looked up once, base64 decoded by binascii ("v1:" + base64(nonce +
-    ciphertext and tag), anju.core.crypto's format); anything else goes through `decrypt` itself. Empty stays empty."""
-    from anju.core import crypto
-
-    aes = crypto._aes(settings.ANJU_PII_KEY)
-    open_ = aes.decrypt
-    version = crypto._VERSION
-    cut = len(version)
-
-    def dec(token: str) -> str:
-        if not token:
-            return ""
-        if not token.startswith(version):
-            return decrypt(token)
-        raw = a2b_base64(token[cut:])
-        return open_(raw[:12], raw[12:], None).decode()
-
-    return dec
-
-
 def _row_maker(batch: Batch, columns: list[Column]):
     """(item columns to read, fn(row tuple, seq) -> list of cell values in layout order).
 
@@ -214,6 +191,14 @@ def _row_maker(batch: Batch, columns: list[Column]):
             text = townships[code] = safe_cell(names.get(code[:9].ljust(12, "0"), ""))
         return text
 
+    amounts: dict[int, str] = {}
+
+    def amount(fen: int) -> str:
+        text = amounts.get(fen)
+        if text is None:
+            text = amounts[fen] = yuan_text(fen)
+        return text
+
     def bank(name: str) -> str:
         text = banks.get(name)
         if text is None:
@@ -224,7 +209,7 @@ def _row_maker(batch: Batch, columns: list[Column]):
         "seq": "seq",
         "name": f"sc(row[{at.get('name')}])",
         "account": f"dec(row[{at.get('bank_account_enc')}])",
-        "amount": f"yt(row[{at['amount']}])",
+        "amount": f"amount(row[{at['amount']}])",
         "amount_fen": f"int(row[{at['amount']}])",
         "id_number": f"dec(row[{at.get('person__id_enc')}])",
         "bank_name": f"bank(row[{at.get('bank_name')}])",
@@ -237,7 +222,7 @@ def _row_maker(batch: Batch, columns: list[Column]):
         "reference": f"str(row[{at['id']}])",
     }
     source = "def make(row, seq):\n    return [" + ", ".join(expressions[c.field] for c in columns) + "]\n"
-    env = {"sc": safe_cell, "dec": _decryptor(), "yt": yuan_text, "bank": bank, "township": township, "village": village,
+    env = {"sc": safe_cell, "dec": decryptor(), "amount": amount, "bank": bank, "township": township, "village": village,
            "period": period, "remark": remark}
     exec(compile(source, f"<bank file row: {batch.number}>", "exec"), env)  # noqa: S102 (source built from field names and ints)
     return fields, env["make"]
@@ -405,48 +390,55 @@ def _raise_encoding(chunk: list[list], lines: int, encoding: str, headers: list[
 
 # --- the service -------------------------------------------------------------------------------------------------
 
+def _pending_totals(batch_id: int) -> tuple[int, int]:
+    agg = Item.objects.filter(batch_id=batch_id, state=Item.State.PENDING).aggregate(n=Count("id"), fen=Sum("amount"))
+    return agg["n"] or 0, int(agg["fen"] or 0)
+
+
 def bankfile_export(*, actor, batch: Batch, layout: BankLayout, path, progress: Progress | None = None) -> dict:
     """Write the batch's pending items to `path` in `layout`; the first export moves approved → exported.
 
-    Returns {"rows", "total" (fen), "format", "encoding", "layout", "reexport"}. On any failure the partial file is removed
-    and nothing changes."""
+    The file is written outside any transaction (a million rows must not hold SQLite's write lock for seconds); the
+    short transaction at the end locks the batch, checks that its state and its pending items (count and fen) are what
+    the file holds, then records the export. Any difference — a return or a send-back in the meantime — is a Conflict.
+    Returns {"rows", "total" (fen), "format", "encoding", "layout", "reexport"}. On any failure the partial file is
+    removed and nothing changes."""
     report = progress or (lambda percent, message="": None)
     bankfile_export_check(actor=actor, batch=batch, layout=layout)
     columns = layout_columns(layout)
     headers = [c.header for c in columns]
     path = Path(path)
+    count, total = _pending_totals(batch.pk)
+    if not count:
+        raise Conflict(MSG_NOTHING, code="bankfile_empty")
+    report(2, _("共 %(n)s 笔，合计 %(total)s 元") % {"n": count, "total": yuan_text(total)})
+    fields, make = _row_maker(batch, columns)
+    amount_at = fields.index("amount")
+    written = {"n": 0, "fen": 0}
+
+    def rows():
+        seq = 0
+        pending = Item.objects.filter(batch_id=batch.pk, state=Item.State.PENDING).order_by("id")
+        for row in pending.values_list(*fields).iterator(chunk_size=CHUNK):
+            seq += 1
+            written["fen"] += row[amount_at]
+            yield make(row, seq)
+            if seq % PROGRESS_EVERY == 0:
+                report(2 + 93 * seq // count, _("已写出 %(n)s / %(total)s 笔") % {"n": seq, "total": count})
+        written["n"] = seq
+
+    control = [batch.number, count, yuan_text(total)] if layout.control_total else None
     try:
+        if layout.file_format == BankLayout.Format.XLSX:
+            write_xlsx(path, sheet_name=_("代发明细"), control=control, headers=headers, numeric=[c.numeric for c in columns], rows=rows())
+        else:
+            write_csv(path, encoding=layout.encoding, control=control, headers=headers, columns=columns, rows=rows())
+        report(97, _("核对并登记"))
         with transaction.atomic():
             locked = Batch.objects.select_for_update().get(pk=batch.pk)
             if locked.state not in EXPORTABLE:
                 raise Conflict(MSG_EXPORT_STATE % {"state": locked.get_state_display()}, code="batch_state")
-            pending = Item.objects.filter(batch_id=locked.pk, state=Item.State.PENDING)
-            agg = pending.aggregate(n=Count("id"), fen=Sum("amount"))
-            count, total = agg["n"] or 0, int(agg["fen"] or 0)
-            if not count:
-                raise Conflict(MSG_NOTHING, code="bankfile_empty")
-            report(2, _("共 %(n)s 笔，合计 %(total)s 元") % {"n": count, "total": yuan_text(total)})
-            fields, make = _row_maker(locked, columns)
-            amount_at = fields.index("amount")
-            written = {"n": 0, "fen": 0}
-
-            def rows():
-                seq = 0
-                for row in pending.order_by("id").values_list(*fields).iterator(chunk_size=CHUNK):
-                    seq += 1
-                    written["fen"] += row[amount_at]
-                    yield make(row, seq)
-                    if seq % PROGRESS_EVERY == 0:
-                        report(2 + 93 * seq // count, _("已写出 %(n)s / %(total)s 笔") % {"n": seq, "total": count})
-                written["n"] = seq
-
-            control = [locked.number, count, yuan_text(total)] if layout.control_total else None
-            if layout.file_format == BankLayout.Format.XLSX:
-                write_xlsx(path, sheet_name=_("代发明细"), control=control, headers=headers, numeric=[c.numeric for c in columns],
-                           rows=rows())
-            else:
-                write_csv(path, encoding=layout.encoding, control=control, headers=headers, columns=columns, rows=rows())
-            if (written["n"], written["fen"]) != (count, total):
+            if (written["n"], written["fen"]) != (count, total) or _pending_totals(locked.pk) != (count, total):
                 raise Conflict(MSG_CHANGED, code="bankfile_changed")
             reexport = locked.state != Batch.State.APPROVED
             before = {"state": locked.state, "layout": locked.layout_id}

@@ -388,10 +388,6 @@ def bank_return_import(*, actor, batch: Batch, source, filename: str = "", layou
         bulk_insert("subsidies_bankreturnrow", ROW_COLUMNS, [
             (bank_return.pk, r.number, r.name, r.account_masked, r.account_hash, r.amount, r.success, r.reason, r.bank_ref, r.item,
              r.flag, r.message, r.applied) for r in rows])
-        if flagged:
-            counts["error_file"] = _write_errors(bank_return, table, flagged)
-            bank_return.counts = counts
-            bank_return.save(update_fields=["counts"])
         before = {"state": locked.state}
         if apply and locked.state == Batch.State.EXPORTED:
             locked.state = Batch.State.RETURNED
@@ -402,6 +398,11 @@ def bank_return_import(*, actor, batch: Batch, source, filename: str = "", layou
                      after={"batch": locked.pk, "number": locked.number, "file": bank_return.file_name, "mode": mode, "state": state,
                             "batch_state": locked.state, **{k: v for k, v in counts.items() if k != "error_file"}})
     batch.state = locked.state
+    if flagged:  # after the commit: a second pass over the file must not hold the batch's lock
+        report(90, _("正在生成问题行清单"))
+        counts["error_file"] = _write_errors(bank_return, table, flagged)
+        BankReturn.objects.filter(pk=bank_return.pk).update(counts=counts)
+        bank_return.counts = counts
     report(100, _("回盘处理完成：入账 %(applied)s 行（成功 %(paid)s、失败 %(failed)s），有问题 %(flagged)s 行") % counts)
     return bank_return
 
