@@ -60,6 +60,13 @@ def join_list(items) -> str:
     return str(_("、")).join(str(i) for i in items)
 
 
+def join_sentences(parts) -> str:
+    """Join whole sentences: run together in Chinese, a space between them in other languages."""
+    from django.utils.translation import get_language
+
+    return ("" if (get_language() or "zh-hans").startswith("zh") else " ").join(str(p) for p in parts)
+
+
 def describe_problem(item) -> str:
     """One entry of an error's detail list as a line for people: "file 第 n 行：reason", "code：reason"."""
     if isinstance(item, dict) and "row" in item and "column" in item:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from anju.core.access import code_prefix_q, scope_filter
 from anju.core.audit import audit_record
-from anju.core.exceptions import NotFound, ValidationFailed
+from anju.core.exceptions import NotFound, ValidationFailed, join_sentences
 from anju.core.masking import safe_cell
 from anju.divisions.models import Division, Level
 from anju.subsidies.models import Batch, FundSource
@@ -159,18 +159,19 @@ def _report_data(actor, division: Division, year: int) -> tuple[FundSummary, int
 
 def _figures_text(division: Division, year: int, summary: FundSummary, batches: int) -> str:
     t = summary.total
-    text = _("%(year)s年度，%(scope)s共生成直补资金发放批次 %(batches)s 个，应发直补资金 %(entitled)s 元；已发放 %(paid)s 元（%(paid_n)s 笔），"
+    parts = [_("%(year)s年度，%(scope)s共生成直补资金发放批次 %(batches)s 个，应发直补资金 %(entitled)s 元；已发放 %(paid)s 元（%(paid_n)s 笔），"
              "发放失败待补发 %(failed)s 元，待发放 %(pending)s 元。") % {
         "year": year, "scope": division.name, "batches": batches, "entitled": fen_text(t.entitled), "paid": fen_text(t.paid),
-        "paid_n": t.paid_count, "failed": fen_text(t.failed), "pending": fen_text(t.pending)}
+        "paid_n": t.paid_count, "failed": fen_text(t.failed), "pending": fen_text(t.pending)}]
     if t.recovery:
-        text += _("因核减滞后多发、应追缴 %(due)s 元，已追回 %(back)s 元，尚欠 %(owed)s 元。") % {
-            "due": fen_text(t.recovery), "back": fen_text(t.recovered), "owed": fen_text(t.outstanding)}
+        parts.append(_("因核减滞后多发、应追缴 %(due)s 元，已追回 %(back)s 元，尚欠 %(owed)s 元。") % {
+            "due": fen_text(t.recovery), "back": fen_text(t.recovered), "owed": fen_text(t.outstanding)})
     else:
-        text += _("本年度无应追缴资金。")
+        parts.append(_("本年度无应追缴资金。"))
     if t.project_amount or t.project_persons:
-        text += _("另有项目扶持资金 %(amount)s 元（%(persons)s 人），用于扶持项目。") % {"amount": fen_text(t.project_amount), "persons": t.project_persons}
-    return text
+        parts.append(_("另有项目扶持资金 %(amount)s 元（%(persons)s 人），用于扶持项目。")
+                     % {"amount": fen_text(t.project_amount), "persons": t.project_persons})
+    return join_sentences(parts)
 
 
 def annual_report_xlsx(*, actor, division: Division, year: int) -> bytes:
