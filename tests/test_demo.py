@@ -48,7 +48,7 @@ def test_build_demo_twice_duplicates_nothing():
 @pytest.mark.django_db
 def test_demo_has_one_account_per_role_at_the_right_level():
     summary = build_demo()
-    # the other counties' reviewers signed last year's verification; they are not in the printed list
+    # the other counties' reviewers signed the verifications, and a second reviewer per county approves payments; they are not in the printed list
     listed = User.objects.exclude(username__startswith="demo_reviewer_")
     by_role = dict(listed.values_list("role").annotate(n=Count("id")))
     assert set(by_role) == set(ROLES)

@@ -24,7 +24,7 @@ def _users():
     reviewers, approvers = {}, {}
     for county, name in COUNTIES:
         reviewers[county] = users.get("demo_county_reviewer") if county == "429921" else users.get(f"demo_reviewer_{county}")
-        username = f"demo_approver_{county}"
+        username = f"demo_reviewer_{county}_2"  # the second reviewer approves (four eyes)
         approvers[county] = users.get(username) or user_create(
             actor=None, username=username, role=ROLES["county_reviewer"], entry_scope=Division.objects.get(code=county.ljust(12, "0")),
             password=DEMO_PASSWORD, full_name=f"{name}分管领导", must_change_password=False)
