@@ -36,3 +36,13 @@ def code_prefix_q(field: str, prefix: str) -> Q:
 def scope_filter(qs: QuerySet, actor, *, field: str = "division_code", kind: str = "view") -> QuerySet:
     """Limit a queryset to rows whose `field` (a 12-digit division code) lies in the actor's scope."""
     return qs.filter(code_prefix_q(field, prefix_for(actor, kind)))
+
+
+def county_visible_q(actor, field: str = "division_code") -> Q:
+    """County-level objects (a verification, a payment batch) in the view scope, plus the county of a viewer scoped
+    below it, who sees the object but only their own part of it."""
+    prefix = actor.view_prefix
+    q = code_prefix_q(field, prefix)
+    if len(prefix) > 6 and prefix.isdigit():
+        q |= Q(**{field: prefix[:6].ljust(12, "0")})
+    return q

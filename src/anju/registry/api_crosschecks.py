@@ -12,10 +12,8 @@ from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from anju.accounts.roles import Perm
-from anju.core import api_base
-from anju.core.access import require_perm
 from anju.core.api import JobOut
-from anju.core.api_base import ERRORS, ErrorOut, Mapped, Pagination
+from anju.core.api_base import ERRORS, ErrorOut, Mapped, Pagination, auth_requiring
 from anju.core.views_jobs import job_payload
 from anju.registry.jobs_crosschecks import crosscheck_submit
 from anju.registry.models import CrossCheckBatch, CrossCheckMatch
@@ -130,27 +128,6 @@ class DuplicatesOut(Schema):
     groups: dict[str, list[GroupOut]]
 
 
-def _holding(user, perm: str):
-    if user is not None:
-        require_perm(user, perm)
-    return user
-
-
-def _auth_requiring(perm: str) -> list:
-    """The API's two authentications, answering 403 to a user whose role lacks `perm` before the (multipart) body is
-    parsed, so a refused upload is a 403 rather than a 422. Same class names: the OpenAPI security schemes stay."""
-
-    class TokenAuth(api_base.TokenAuth):
-        def authenticate(self, request, token):
-            return _holding(super().authenticate(request, token), perm)
-
-    class VerifiedSessionAuth(api_base.VerifiedSessionAuth):
-        def authenticate(self, request, key):
-            return _holding(super().authenticate(request, key), perm)
-
-    return [TokenAuth(), VerifiedSessionAuth()]
-
-
 def _batch(b: CrossCheckBatch) -> dict:
     return {"id": b.pk, "kind": b.kind, "kind_label": b.get_kind_display(), "source": b.source, "as_of": b.as_of, "file_name": b.file_name,
             "division_code": b.division_code, "counts": summary(b.counts), "created_at": b.created_at,
@@ -192,7 +169,7 @@ def list_batches(request, kind: Kind | None = None):
 
 
 @router.post("", response={202: JobOut, **WRITE_ERRORS}, summary="导入部门名单并比对（后台任务；结果中的 batch_id 为比对批次）",
-             auth=_auth_requiring(Perm.CROSSCHECK_RUN))
+             auth=auth_requiring(Perm.CROSSCHECK_RUN))
 def create_batch(request, kind: Form[Kind], source: Form[Filled], as_of: Form[date], file: File[UploadedFile]):
     source = crosscheck_check_upload(actor=request.auth, kind=kind, source=source, as_of=as_of, filename=file.name or "", size=file.size)
     job = crosscheck_submit(actor=request.auth, kind=kind, source=source, as_of=as_of, uploaded=file)

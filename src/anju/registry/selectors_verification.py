@@ -7,21 +7,12 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from anju.accounts.roles import Perm
-from anju.core.access import code_prefix_q, require_perm
+from anju.core.access import code_prefix_q, county_visible_q, require_perm
 from anju.core.exceptions import NotFound
 from anju.divisions.selectors import division_names
 from anju.registry.models import Verification, VerificationChange, VerificationEntry
 
 COUNT_KEYS = ("previous", "added", "removed", "moved_in", "moved_out", "changed", "current")
-
-
-def _visible_q(actor) -> Q:
-    """Verifications of counties in the view scope, and the county of a township-level viewer (who sees its part)."""
-    prefix = actor.view_prefix
-    q = code_prefix_q("division_code", prefix)
-    if len(prefix) > 6 and prefix.isdigit():
-        q |= Q(division_code=prefix[:6].ljust(12, "0"))
-    return q
 
 
 def verification_visible(actor, verification: Verification) -> bool:
@@ -31,7 +22,7 @@ def verification_visible(actor, verification: Verification) -> bool:
 
 def verification_list(*, actor, year: int | None = None, program: str = "", state: str = "", county: str = "") -> QuerySet[Verification]:
     require_perm(actor, Perm.REGISTRY_VIEW)
-    qs = Verification.objects.filter(_visible_q(actor)).select_related("county_signed_by", "city_signed_by", "created_by")
+    qs = Verification.objects.filter(county_visible_q(actor)).select_related("county_signed_by", "city_signed_by", "created_by")
     if year:
         qs = qs.filter(year=year)
     if program:

@@ -13,10 +13,9 @@ from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from anju.accounts.roles import Perm
-from anju.core import api_base
 from anju.core.access import require_perm
 from anju.core.api import JobOut
-from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text
+from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text, auth_requiring
 from anju.core.exceptions import ValidationFailed
 from anju.core.views_jobs import job_payload
 from anju.subsidies import jobs_bankfiles
@@ -40,27 +39,6 @@ FLAGS = r"^(flagged|ok|unknown_account|amount_mismatch|duplicate|already_resolve
 # Optional free text without NUL; a reason, when given, has a visible character.
 Note = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=300)]
 ModeIn = Literal["all", "valid_only"]
-
-
-def _holding(user, perm: str):
-    if user is not None:
-        require_perm(user, perm)
-    return user
-
-
-def _auth_requiring(perm: str) -> list:
-    """The API's two authentications, answering 403 to a user whose role lacks `perm` before the (multipart) body is
-    parsed, so a refused upload is a 403 rather than a 422. Same class names: the OpenAPI security schemes stay."""
-
-    class TokenAuth(api_base.TokenAuth):
-        def authenticate(self, request, token):
-            return _holding(super().authenticate(request, token), perm)
-
-    class VerifiedSessionAuth(api_base.VerifiedSessionAuth):
-        def authenticate(self, request, key):
-            return _holding(super().authenticate(request, key), perm)
-
-    return [TokenAuth(), VerifiedSessionAuth()]
 
 
 class BankFileExportIn(Schema):
@@ -198,7 +176,7 @@ def bankfiles_returns(request, batch_id: int):
     return bank_return_list(actor=request.auth, batch=access_batch(request.auth, batch_id))
 
 
-@router.post("/{batch_id}/returns", response={202: JobOut, **WRITE_ERRORS}, auth=_auth_requiring(Perm.SUBSIDY_RUN),
+@router.post("/{batch_id}/returns", response={202: JobOut, **WRITE_ERRORS}, auth=auth_requiring(Perm.SUBSIDY_RUN),
              summary="导入银行回盘文件（后台任务；mode=all 有问题行则全部不入账，valid_only 只入账无误的行）")
 def bankfiles_return_upload(request, batch_id: int, mode: Form[ModeIn] = "all", layout: Form[int | None] = None,
                             file: File[UploadedFile] = None):

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy
 
 from anju.accounts.roles import Perm
-from anju.core.access import code_prefix_q, in_scope, require_perm
+from anju.core.access import code_prefix_q, county_visible_q, in_scope, require_perm
 from anju.core.exceptions import NotFound
 from anju.core.models import AuditEvent
 from anju.divisions.models import Division, Level
@@ -32,18 +32,9 @@ def batch_visible(actor, batch: Batch) -> bool:
     return batch.division_code.startswith(actor.view_prefix) or bool(_part(actor, batch))
 
 
-def _visible_q(actor) -> Q:
-    """Batches of counties in the view scope, and the county of a township-level viewer (who sees its part)."""
-    prefix = actor.view_prefix
-    q = code_prefix_q("division_code", prefix)
-    if len(prefix) > 6 and prefix.isdigit():
-        q |= Q(division_code=prefix[:6].ljust(12, "0"))
-    return q
-
-
 def batch_list(*, actor, year: int | None = None, county: str = "", state: str = "", kind: str = "") -> QuerySet[Batch]:
     require_perm(actor, Perm.SUBSIDY_VIEW)
-    qs = Batch.objects.filter(_visible_q(actor)).select_related("created_by", "reviewed_by", "approved_by")
+    qs = Batch.objects.filter(county_visible_q(actor)).select_related("created_by", "reviewed_by", "approved_by")
     if year:
         qs = qs.filter(year=year)
     if county:
