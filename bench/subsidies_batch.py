@@ -132,9 +132,14 @@ def run_bench(n: int, profile: bool = False) -> int:
 
         profiler = cProfile.Profile()
         profiler.enable()
+    marks: dict[int, float] = {}
     t0 = time.perf_counter()
-    batch = batch_create(actor=clerk, county_code=COUNTY, year=PAY_YEAR)
+    batch = batch_create(actor=clerk, county_code=COUNTY, year=PAY_YEAR, progress=lambda p, m="": marks.setdefault(p, time.perf_counter()))
     t_batch = time.perf_counter() - t0
+    stages = [("checks + policy", 0, 2), ("window results + temp tables", 2, 10), ("INSERT … SELECT of the items", 10, 50),
+              ("changed persons row by row", 50, 60), ("account decryption and checks", 60, 95), ("totals + audit + commit", 95, 100)]
+    last = {0: t0, **marks}
+    split = "; ".join(f"{label} {last[b] - last[a]:.2f} s" for label, a, b in stages if a in last and b in last)
     if profiler is not None:
         import pstats
 
@@ -146,6 +151,7 @@ def run_bench(n: int, profile: bool = False) -> int:
     cut = Item.objects.filter(batch=batch, months=4).count()
     print(f"batch {batch.number}: {t['persons']:,} items, {t['amount'] / 100:,.2f} yuan, {t['held']:,} held, project-support "
           f"{t['project']['persons']:,} persons; {cut:,} cut to Jan–Apr by the late removal")
+    print(f"batch_create stages: {split}")
     print()
     print(f"{'step':<48}{'rows':>11}{'seconds':>9}{'rows/s':>12}{'× floor':>9}")
     for label, count, seconds in [("1. floor: INSERT … SELECT, no index or trigger", v.counts["total"], t_floor),

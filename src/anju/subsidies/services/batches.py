@@ -92,11 +92,6 @@ def batch_create_check(*, actor, county_code: str, year: int, quarter: int = 0, 
     return county
 
 
-_SHARED_SQL = """
-SELECT bank_account_hash FROM registry_enrolment
-WHERE program = %s AND division_code >= %s AND division_code < %s AND bank_account_hash <> ''
-GROUP BY bank_account_hash HAVING COUNT(DISTINCT household_id) > 1
-"""
 _CLAIMED_SQL = """
 SELECT i.enrolment_id, i.month_from, i.month_to FROM subsidies_item i
 WHERE i.year = %s AND i.state IN ('pending', 'held', 'paid')
@@ -148,7 +143,7 @@ def batch_create(*, actor, county_code: str, year: int, quarter: int = 0, fund_s
 # Account checks need the plain account, so a second pass decrypts and checks every new item's account in Python and
 # holds the failures.
 
-_TEMP = ("anju_tmp_ent", "anju_tmp_special", "anju_tmp_shared")
+_TEMP = ("anju_tmp_ent", "anju_tmp_special")
 
 
 def _temp_table(cur, name: str, columns: str) -> None:
@@ -166,21 +161,19 @@ def _month_sql(column: str) -> str:
 
 _FROM_SQL = """
 FROM registry_verificationentry ve
-JOIN registry_enrolment e ON e.id = ve.enrolment_id
-JOIN registry_person p ON p.id = ve.person_id
+JOIN registry_enrolment e ON e.id = ve.enrolment_id{person}
 JOIN anju_tmp_ent t ON t.is_current = {current} AND t.start_month = {start}
 WHERE ve.verification_id = %s AND ve.enrolment_id NOT IN (SELECT enrolment_id FROM anju_tmp_special)
 """
 _PERIODS_SQL = """
 SELECT DISTINCT s.enrolment_id FROM registry_enrolmentstatus s
-WHERE s.enrolment_id IN (SELECT enrolment_id FROM registry_verificationentry WHERE verification_id = %s)
-  AND s.status <> 'active' AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+WHERE s.status <> 'active' AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+  AND EXISTS (SELECT 1 FROM registry_verificationentry ve WHERE ve.verification_id = %s AND ve.enrolment_id = s.enrolment_id)
 """
 
 
 def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, first: int, last: int, report) -> dict:
     """Compute and insert the items; returns the totals that only creation knows (project funds, skipped persons)."""
-    prefix = county.code[:6]
     year, year_start = batch.year, batch.year * 12
     period_end = month_date(last + 1) - dt.timedelta(days=1)
     direct = sorted(policy.direct_modes) or ["-"]
@@ -197,7 +190,7 @@ def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, fi
         cur.executemany("INSERT INTO anju_tmp_ent (is_current, start_month, months, month_from, month_to, amount) VALUES (%s, %s, %s, %s, %s, %s)",
                         outcomes)
         _temp_table(cur, "anju_tmp_special", "enrolment_id BIGINT PRIMARY KEY")
-        cur.execute(_PERIODS_SQL, [verification.pk, period_end, month_date(year_start)])
+        cur.execute(_PERIODS_SQL, [period_end, month_date(year_start), verification.pk])
         special = {r[0] for r in cur.fetchall()}
         cur.execute(_CLAIMED_SQL, [year, verification.pk])
         claimed: dict[int, list[tuple[int, int]]] = {}
@@ -205,33 +198,31 @@ def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, fi
             claimed.setdefault(enrolment_id, []).append((m_from, m_to))
         special |= set(claimed)
         cur.executemany("INSERT INTO anju_tmp_special (enrolment_id) VALUES (%s)", [(i,) for i in special])
-        _temp_table(cur, "anju_tmp_shared", "account_hash VARCHAR(64) PRIMARY KEY")
-        cur.execute("INSERT INTO anju_tmp_shared (account_hash) " + _SHARED_SQL, [Program.RESERVOIR, prefix, prefix + ":"])
         cur.execute("ANALYZE anju_tmp_ent" if connection.vendor == "postgresql" else "SELECT 1")
     report(10, _("写入发放明细"))
 
     mv = "COALESCE(ve.move_date, e.move_date)"
     current = f"(CASE WHEN ve.category = 'current' OR (ve.category = '' AND {mv} <= %s) THEN 1 ELSE 0 END)"
     start = f"(CASE WHEN ve.category = 'current' OR (ve.category = '' AND {mv} <= %s) THEN -1 ELSE {_month_sql(mv)} END)"
-    from_sql = _FROM_SQL.format(current=current, start=start)
+    from_sql = _FROM_SQL.format(current=current, start=start, person="\nJOIN registry_person p ON p.id = ve.person_id")
+    project_from = _FROM_SQL.format(current=current, start=start, person="")
     marks = ", ".join(["%s"] * len(direct))
     cutoff = policy.cutoff.isoformat() if connection.vendor == "sqlite" else policy.cutoff
-    shared_q = "e.bank_account_hash IN (SELECT account_hash FROM anju_tmp_shared)"
     insert = f"""
 INSERT INTO subsidies_item (batch_id, enrolment_id, person_id, household_number, division_code, name, id_hash, id_masked, bank_name,
     bank_account_enc, bank_account_hash, bank_account_masked, year, month_from, month_to, months, amount, state, exception,
     exception_note, bank_ref, failure_reason, paid_on, reissue_of_id)
 SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code, p.name, p.id_hash, p.id_masked, e.bank_name,
     e.bank_account_enc, e.bank_account_hash, e.bank_account_masked, %s, t.month_from, t.month_to, t.months, t.amount,
-    CASE WHEN e.bank_account_enc = '' OR {shared_q} THEN 'held' ELSE 'pending' END,
-    CASE WHEN e.bank_account_enc = '' THEN 'no_account' WHEN {shared_q} THEN 'shared_account' ELSE '' END,
+    CASE WHEN e.bank_account_enc = '' THEN 'held' ELSE 'pending' END,
+    CASE WHEN e.bank_account_enc = '' THEN 'no_account' ELSE '' END,
     '', '', '', NULL, NULL
 {from_sql} AND ve.support_mode IN ({marks})
 """
     with connection.cursor() as cur:
         cur.execute(insert, [batch.pk, year, cutoff, cutoff, verification.pk, *direct])
         bulk_items = cur.rowcount
-        cur.execute(f"SELECT COUNT(*), COALESCE(SUM(t.amount), 0) {from_sql} AND ve.support_mode NOT IN ({marks})",
+        cur.execute(f"SELECT COUNT(*), COALESCE(SUM(t.amount), 0) {project_from} AND ve.support_mode NOT IN ({marks})",
                     [cutoff, cutoff, verification.pk, *direct])
         project_n, project_fen = cur.fetchone()
     report(50, _("逐人计算状态有变化的人员"))
@@ -242,10 +233,6 @@ SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code,
     counts: dict = {}
     rows = []
     held, open_ = Item.State.HELD, Item.State.PENDING
-    shared = set()
-    with connection.cursor() as cur:
-        cur.execute("SELECT account_hash FROM anju_tmp_shared")
-        shared = {h for (h,) in cur.fetchall()}
     for r in iter_entitlements(county_code=county.code, year=year, quarter=batch.quarter, source="snapshot", verification=verification,
                                policy=policy, counts=counts, with_accounts=True, only_table="anju_tmp_special"):
         if not r[9]:
@@ -255,7 +242,7 @@ SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code,
         if any(f <= r[11] and t >= r[10] for f, t in claimed.get(r[0], ())):
             already_paid += 1
             continue
-        hold = r[14] or (Item.Hold.NO_ACCOUNT.value if not r[16] else Item.Hold.SHARED_ACCOUNT.value if r[17] in shared else "")
+        hold = r[14] or (Item.Hold.NO_ACCOUNT.value if not r[16] else "")
         rows.append((batch.pk, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[15], r[16], r[17], r[18], year, r[10], r[11], r[12], r[13],
                      held if hold else open_, hold, "", "", "", None, None))
     bulk_insert("subsidies_item", ITEM_COLUMNS[1:], rows, native=True)  # ints, text and NULL only
@@ -272,23 +259,46 @@ SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code,
 
 
 def _check_accounts(batch: Batch) -> int:
-    """Decrypt and check the account of every item that would be paid; hold the failures with the reason. Returns how many."""
+    """Decrypt and check the account of every item that would be paid, and find accounts shared by two households of
+    the batch; hold the failures with the reason. Returns how many were held.
+
+    Accounts are compared by the first 64 bits of their blind index (a million of them fit in a small dictionary); the
+    few candidates are confirmed on the full index."""
     rules = BankRules.load()
     decrypt = decryptor()
-    failures = []
+    failures: dict[int, tuple] = {}
+    first_household: dict[int, int] = {}
+    shared_keys: set[str] = set()
     with connection.cursor() as cur:
-        cur.execute("SELECT id, bank_name, bank_account_enc FROM subsidies_item WHERE batch_id = %s AND bank_account_enc <> '' "
-                    "AND (state = 'pending' OR exception = 'shared_account')", [batch.pk])
+        cur.execute("SELECT id, bank_name, bank_account_enc, bank_account_hash, household_number FROM subsidies_item "
+                    "WHERE batch_id = %s AND state = 'pending' AND bank_account_enc <> ''", [batch.pk])
         while True:
             chunk = cur.fetchmany(50000)
             if not chunk:
                 break
-            for pk, bank_name, enc in chunk:
+            for pk, bank_name, enc, account_hash, household in chunk:
                 problem = bank_account_problem(rules, bank_name, decrypt(enc))
                 if problem:
-                    failures.append((Item.State.HELD, Item.Hold.BANK_INVALID, problem[:300], pk))
+                    failures[pk] = (Item.State.HELD, Item.Hold.BANK_INVALID, problem[:300], pk)
+                key = account_hash[:16]
+                seen = first_household.setdefault(int(key, 16), hash(household))
+                if seen != hash(household):
+                    shared_keys.add(key)
+        if shared_keys:
+            households: dict[str, set[str]] = {}
+            pending = []
+            for part in range(0, len(shared_keys), 500):
+                keys = sorted(shared_keys)[part:part + 500]
+                cur.execute("SELECT id, bank_account_hash, household_number FROM subsidies_item WHERE batch_id = %s AND state = 'pending' "
+                            f"AND substr(bank_account_hash, 1, 16) IN ({', '.join(['%s'] * len(keys))})", [batch.pk, *keys])
+                for pk, account_hash, household in cur.fetchall():
+                    households.setdefault(account_hash, set()).add(household)
+                    pending.append((pk, account_hash))
+            for pk, account_hash in pending:
+                if len(households[account_hash]) > 1 and pk not in failures:
+                    failures[pk] = (Item.State.HELD, Item.Hold.SHARED_ACCOUNT, "", pk)
     with connection.cursor() as cur:
-        cur.executemany("UPDATE subsidies_item SET state = %s, exception = %s, exception_note = %s WHERE id = %s", failures)
+        cur.executemany("UPDATE subsidies_item SET state = %s, exception = %s, exception_note = %s WHERE id = %s", list(failures.values()))
     return len(failures)
 
 

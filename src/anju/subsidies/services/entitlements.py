@@ -235,8 +235,8 @@ _ACCOUNT_COLUMNS = ", e.bank_name, e.bank_account_enc, e.bank_account_hash, e.ba
 _PERIODS_SNAPSHOT_SQL = """
 SELECT s.enrolment_id, s.status, s.valid_from, s.valid_to
 FROM registry_enrolmentstatus s
-WHERE s.enrolment_id IN (SELECT enrolment_id FROM registry_verificationentry WHERE verification_id = %s)
-  AND s.status <> %s AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+WHERE s.status <> %s AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
+  AND EXISTS (SELECT 1 FROM registry_verificationentry ve WHERE ve.verification_id = %s AND ve.enrolment_id = s.enrolment_id)
 """
 _PERIODS_LIVE_SQL = """
 SELECT s.enrolment_id, s.status, s.valid_from, s.valid_to
@@ -277,7 +277,7 @@ def iter_entitlements(*, county_code: str, year: int, quarter: int = 0, source: 
     prefix = county[:6]
     with connection.cursor() as cur:
         if source == SOURCE_SNAPSHOT:
-            cur.execute(_PERIODS_SNAPSHOT_SQL, [verification.pk, Status.ACTIVE, period_end, year_start])
+            cur.execute(_PERIODS_SNAPSHOT_SQL, [Status.ACTIVE, period_end, year_start, verification.pk])
             default = Status.ACTIVE
         else:
             cur.execute(_PERIODS_LIVE_SQL, [Program.RESERVOIR, prefix, prefix + ":", period_end, year_start])
