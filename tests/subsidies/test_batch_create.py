@@ -85,6 +85,8 @@ def test_exceptions_are_held_with_their_cause(make_user):
     assert all(items[n].state == Item.State.HELD for n in ("钱一", "孙一", "周一", "吴一", "郑一", "冯一", "陈一"))
     assert items["张一"].state == Item.State.PENDING and items["张一"].exception == ""
     assert batch.totals["held"] == 7 and batch.totals["holds"][Item.Hold.SHARED_ACCOUNT] == 2
+    # creation sums the pending items as it checks them; a full recount agrees
+    assert services.batch_totals_refresh(Batch.objects.get(pk=batch.pk))["by_state"] == batch.totals["by_state"]
 
 
 def test_late_removal_cuts_months_and_snapshot_is_required(people):

@@ -213,10 +213,12 @@ class Item(models.Model):
         SHARED_ACCOUNT = "shared_account", _("与其他户共用银行账号")
 
     # The foreign keys' own indexes are left out: the composite indexes below lead with them, and every index costs
-    # time when a batch writes a million items.
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items", db_index=False)
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", db_index=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # time when a batch writes a million items. The keys carry no database constraint: on PostgreSQL each would add a
+    # row check and a parent row lock per item. Enrolments and persons are never deleted (PROTECT everywhere) and a
+    # batch's items are deleted with it by the one service that deletes batches (drafts only).
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items", db_index=False, db_constraint=False)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     household_number = models.CharField(_("户编号"), max_length=32)
     division_code = models.CharField(_("所在村"), max_length=12)
     name = models.CharField(_("姓名"), max_length=64)

@@ -118,9 +118,9 @@ def batch_create(*, actor, county_code: str, year: int, quarter: int = 0, fund_s
                 quarter=quarter, kind=Batch.Kind.REGULAR, state=Batch.State.DRAFT, verification=verification, fund_source=fund_source,
                 note=(note or "")[:300], created_by=actor, policy={**policy.trace(), "documents": policy_documents(county.code, timezone.localdate())})
             totals = _fill(batch, policy, verification, county, first, last, report)
+            pending = totals.pop("_pending")
             batch.totals = totals
-            batch.save(update_fields=["totals"])
-            batch_totals_refresh(batch)
+            batch_totals_refresh(batch, pending=pending)
             audit_record(actor=actor, action="subsidies.batch.created", object_type="batch", object_id=batch.pk,
                          division_code=batch.division_code,
                          after={"number": batch.number, "year": year, "quarter": quarter, "verification": verification.pk,
@@ -247,7 +247,7 @@ SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code,
                      held if hold else open_, hold, "", "", "", None, None))
     bulk_insert("subsidies_item", ITEM_COLUMNS[1:], rows, native=True)  # ints, text and NULL only
     report(60, _("核验银行账号"))
-    invalid = _check_accounts(batch)
+    invalid, pending = _check_accounts(batch)
     with connection.cursor() as cur:
         for name in _TEMP:
             cur.execute(f"DROP TABLE IF EXISTS {name}")
@@ -255,31 +255,36 @@ SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code,
     report(95, _("汇总"))
     return {"project": project, "already_paid": already_paid, "read": verification.counts.get("total", 0),
             "not_entitled": max(0, verification.counts.get("total", 0) - items - project["persons"] - already_paid),
-            "bank_invalid": invalid}
+            "bank_invalid": invalid, "_pending": pending}
 
 
-def _check_accounts(batch: Batch) -> int:
+def _check_accounts(batch: Batch) -> tuple[int, tuple[int, int]]:
     """Decrypt and check the account of every item that would be paid, and find accounts shared by two households of
-    the batch; hold the failures with the reason. Returns how many were held.
+    the batch; hold the failures with the reason. Returns how many were held and the (count, fen) left pending.
 
     Accounts are compared by the first 64 bits of their blind index (a million of them fit in a small dictionary); the
     few candidates are confirmed on the full index."""
     rules = BankRules.load()
     decrypt = decryptor()
     failures: dict[int, tuple] = {}
+    failed_fen: dict[int, int] = {}
+    pending_n = pending_fen = 0
     first_household: dict[int, int] = {}
     shared_keys: set[str] = set()
     with connection.cursor() as cur:
-        cur.execute("SELECT id, bank_name, bank_account_enc, bank_account_hash, household_number FROM subsidies_item "
-                    "WHERE batch_id = %s AND state = 'pending' AND bank_account_enc <> ''", [batch.pk])
+        cur.execute("SELECT id, bank_name, bank_account_enc, bank_account_hash, household_number, amount FROM subsidies_item "
+                    "WHERE batch_id = %s AND state = 'pending'", [batch.pk])
         while True:
             chunk = cur.fetchmany(50000)
             if not chunk:
                 break
-            for pk, bank_name, enc, account_hash, household in chunk:
+            for pk, bank_name, enc, account_hash, household, amount in chunk:
+                pending_n += 1
+                pending_fen += amount
                 problem = bank_account_problem(rules, bank_name, decrypt(enc))
                 if problem:
                     failures[pk] = (Item.State.HELD, Item.Hold.BANK_INVALID, problem[:300], pk)
+                    failed_fen[pk] = amount
                 key = account_hash[:16]
                 seen = first_household.setdefault(int(key, 16), hash(household))
                 if seen != hash(household):
@@ -289,23 +294,30 @@ def _check_accounts(batch: Batch) -> int:
             pending = []
             for part in range(0, len(shared_keys), 500):
                 keys = sorted(shared_keys)[part:part + 500]
-                cur.execute("SELECT id, bank_account_hash, household_number FROM subsidies_item WHERE batch_id = %s AND state = 'pending' "
+                cur.execute("SELECT id, bank_account_hash, household_number, amount FROM subsidies_item WHERE batch_id = %s AND state = 'pending' "
                             f"AND substr(bank_account_hash, 1, 16) IN ({', '.join(['%s'] * len(keys))})", [batch.pk, *keys])
-                for pk, account_hash, household in cur.fetchall():
+                for pk, account_hash, household, amount in cur.fetchall():
                     households.setdefault(account_hash, set()).add(household)
-                    pending.append((pk, account_hash))
-            for pk, account_hash in pending:
+                    pending.append((pk, account_hash, amount))
+            for pk, account_hash, amount in pending:
                 if len(households[account_hash]) > 1 and pk not in failures:
                     failures[pk] = (Item.State.HELD, Item.Hold.SHARED_ACCOUNT, "", pk)
+                    failed_fen[pk] = amount
     with connection.cursor() as cur:
         cur.executemany("UPDATE subsidies_item SET state = %s, exception = %s, exception_note = %s WHERE id = %s", list(failures.values()))
-    return len(failures)
+    return len(failures), (pending_n - len(failures), pending_fen - sum(failed_fen.values()))
 
 
-def batch_totals_refresh(batch: Batch) -> dict:
-    """Recompute the batch's counts and fen by state and hold from its items (keeps what only creation knows)."""
+def batch_totals_refresh(batch: Batch, *, pending: tuple[int, int] | None = None) -> dict:
+    """Recompute the batch's counts and fen by state and hold from its items (keeps what only creation knows).
+
+    `pending` (count, fen), when the caller has just summed the pending items itself, spares reading them again."""
     by_state = {s: [0, 0] for s in BATCH_TOTAL_KEYS}
-    for state, n, fen in Item.objects.filter(batch=batch).values("state").annotate(n=Count("id"), fen=Sum("amount")).values_list("state", "n", "fen"):
+    items = Item.objects.filter(batch=batch)
+    if pending is not None:
+        items = items.filter(state__in=[s for s in BATCH_TOTAL_KEYS if s != Item.State.PENDING])
+        by_state[Item.State.PENDING] = [pending[0], pending[1]]
+    for state, n, fen in items.values("state").annotate(n=Count("id"), fen=Sum("amount")).values_list("state", "n", "fen"):
         by_state[state] = [n, int(fen or 0)]
     holds = dict(Item.objects.filter(batch=batch, state=Item.State.HELD).values("exception").annotate(n=Count("id"))
                  .values_list("exception", "n"))
