@@ -98,6 +98,17 @@ def test_late_removal_cuts_months_and_snapshot_is_required(people):
     assert exc.value.message == MSG_NO_SNAPSHOT % {"county": "白云县", "year": 2024}
 
 
+def test_items_carry_the_name_as_corrected_since_the_snapshot(people):
+    from anju.registry.models import Person
+
+    person = Person.objects.get(name="王一")
+    person.name = "王壹"
+    person.save(update_fields=["name", "updated_at"])
+    batch = batch_create(actor=people["clerk"], county_code=COUNTY, year=2026)
+    names = set(Item.objects.filter(batch=batch).values_list("name", flat=True))
+    assert "王壹" in names and "王一" not in names and "张一" in names
+
+
 def test_one_regular_batch_per_county_and_period(people):
     first = batch_create(actor=people["clerk"], county_code=COUNTY, year=2026)
     with pytest.raises(Conflict) as exc:

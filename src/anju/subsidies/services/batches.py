@@ -161,9 +161,16 @@ def _month_sql(column: str) -> str:
 
 _FROM_SQL = """
 FROM registry_verificationentry ve
-JOIN registry_enrolment e ON e.id = ve.enrolment_id{person}
+JOIN registry_enrolment e ON e.id = ve.enrolment_id
 JOIN anju_tmp_ent t ON t.is_current = {current} AND t.start_month = {start}
 WHERE ve.verification_id = %s AND ve.enrolment_id NOT IN (SELECT enrolment_id FROM anju_tmp_special)
+"""
+_CURRENT_IDENTITY_SQL = """
+UPDATE subsidies_item SET
+    name = (SELECT p.name FROM registry_person p WHERE p.id = subsidies_item.person_id),
+    id_hash = (SELECT p.id_hash FROM registry_person p WHERE p.id = subsidies_item.person_id),
+    id_masked = (SELECT p.id_masked FROM registry_person p WHERE p.id = subsidies_item.person_id)
+WHERE batch_id = %s AND year = %s AND person_id IN ({ids})
 """
 _PERIODS_SQL = """
 SELECT DISTINCT s.enrolment_id FROM registry_enrolmentstatus s
@@ -204,15 +211,14 @@ def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, fi
     mv = "COALESCE(ve.move_date, e.move_date)"
     current = f"(CASE WHEN ve.category = 'current' OR (ve.category = '' AND {mv} <= %s) THEN 1 ELSE 0 END)"
     start = f"(CASE WHEN ve.category = 'current' OR (ve.category = '' AND {mv} <= %s) THEN -1 ELSE {_month_sql(mv)} END)"
-    from_sql = _FROM_SQL.format(current=current, start=start, person="\nJOIN registry_person p ON p.id = ve.person_id")
-    project_from = _FROM_SQL.format(current=current, start=start, person="")
+    from_sql = _FROM_SQL.format(current=current, start=start)
     marks = ", ".join(["%s"] * len(direct))
     cutoff = policy.cutoff.isoformat() if connection.vendor == "sqlite" else policy.cutoff
     insert = f"""
 INSERT INTO subsidies_item (batch_id, enrolment_id, person_id, household_number, division_code, name, id_hash, id_masked, bank_name,
     bank_account_enc, bank_account_hash, bank_account_masked, year, month_from, month_to, months, amount, state, exception,
     exception_note, bank_ref, failure_reason, paid_on, reissue_of_id)
-SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code, p.name, p.id_hash, p.id_masked, e.bank_name,
+SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code, ve.name, ve.id_hash, ve.id_masked, e.bank_name,
     e.bank_account_enc, e.bank_account_hash, e.bank_account_masked, %s, t.month_from, t.month_to, t.months, t.amount,
     CASE WHEN e.bank_account_enc = '' THEN 'held' ELSE 'pending' END,
     CASE WHEN e.bank_account_enc = '' THEN 'no_account' ELSE '' END,
@@ -222,7 +228,14 @@ SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code,
     with connection.cursor() as cur:
         cur.execute(insert, [batch.pk, year, cutoff, cutoff, verification.pk, *direct])
         bulk_items = cur.rowcount
-        cur.execute(f"SELECT COUNT(*), COALESCE(SUM(t.amount), 0) {project_from} AND ve.support_mode NOT IN ({marks})",
+        # the snapshot's copy of the name and ID spares a million person lookups; the bank needs today's, so the persons
+        # corrected since the snapshot was taken get theirs
+        cur.execute("SELECT id FROM registry_person WHERE updated_at >= %s", [connection.ops.adapt_datetimefield_value(verification.created_at)])
+        changed = [r[0] for r in cur.fetchall()]
+        for part in range(0, len(changed), 500):
+            ids = changed[part:part + 500]
+            cur.execute(_CURRENT_IDENTITY_SQL.format(ids=", ".join(["%s"] * len(ids))), [batch.pk, year, *ids])
+        cur.execute(f"SELECT COUNT(*), COALESCE(SUM(t.amount), 0) {from_sql} AND ve.support_mode NOT IN ({marks})",
                     [cutoff, cutoff, verification.pk, *direct])
         project_n, project_fen = cur.fetchone()
     report(50, _("逐人计算状态有变化的人员"))
