@@ -244,7 +244,7 @@ class Item(models.Model):
     class Meta:
         verbose_name = _("发放明细")
         indexes = [models.Index(fields=["enrolment", "year"], name="item_enrolment_year"),
-                   models.Index(fields=["batch", "state"], name="item_batch_state"),
+                   # one index serves a batch's items by place and by state (a batch's states are read in full anyway)
                    models.Index(fields=["batch", "division_code"], name="item_batch_div"),
                    models.Index(fields=["person", "year"], name="item_person_year")]
 

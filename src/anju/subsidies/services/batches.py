@@ -8,7 +8,6 @@ listed as exceptions before approval, and never written to the bank file.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from django.db import IntegrityError, connection, transaction
@@ -28,7 +27,7 @@ from anju.divisions.models import Division, Level
 from anju.registry.models import Program
 from anju.subsidies.banks import BankRules, bank_account_problem
 from anju.subsidies.models import Batch, FundSource, Item
-from anju.subsidies.months import month_date, period_bounds
+from anju.subsidies.months import period_bounds
 from anju.subsidies.services.entitlements import (
     CountyPolicy,
     check_frequency,
@@ -38,6 +37,7 @@ from anju.subsidies.services.entitlements import (
     person_months,
     policy_documents,
     policy_table,
+    status_periods,
 )
 
 Progress = Callable[[int, str], None]
@@ -172,17 +172,9 @@ UPDATE subsidies_item SET
     id_masked = (SELECT p.id_masked FROM registry_person p WHERE p.id = subsidies_item.person_id)
 WHERE batch_id = %s AND year = %s AND person_id IN ({ids})
 """
-_PERIODS_SQL = """
-SELECT DISTINCT s.enrolment_id FROM registry_enrolmentstatus s
-WHERE s.status <> 'active' AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)
-  AND EXISTS (SELECT 1 FROM registry_verificationentry ve WHERE ve.verification_id = %s AND ve.enrolment_id = s.enrolment_id)
-"""
-
-
 def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, first: int, last: int, report) -> dict:
     """Compute and insert the items; returns the totals that only creation knows (project funds, skipped persons)."""
-    year, year_start = batch.year, batch.year * 12
-    period_end = month_date(last + 1) - dt.timedelta(days=1)
+    year = batch.year
     direct = sorted(policy.direct_modes) or ["-"]
     with connection.cursor() as cur:
         _temp_table(cur, "anju_tmp_ent", "is_current INTEGER NOT NULL, start_month INTEGER NOT NULL, months INTEGER NOT NULL, "
@@ -197,8 +189,8 @@ def _fill(batch: Batch, policy: CountyPolicy, verification, county: Division, fi
         cur.executemany("INSERT INTO anju_tmp_ent (is_current, start_month, months, month_from, month_to, amount) VALUES (%s, %s, %s, %s, %s, %s)",
                         outcomes)
         _temp_table(cur, "anju_tmp_special", "enrolment_id BIGINT PRIMARY KEY")
-        cur.execute(_PERIODS_SQL, [period_end, month_date(year_start), verification.pk])
-        special = {r[0] for r in cur.fetchall()}
+        periods = status_periods(county_code=county.code, year=year, quarter=batch.quarter, verification=verification)
+        special = set(periods)
         cur.execute(_CLAIMED_SQL, [year, verification.pk])
         claimed: dict[int, list[tuple[int, int]]] = {}
         for enrolment_id, m_from, m_to in cur.fetchall():
@@ -247,7 +239,7 @@ SELECT %s, ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code,
     rows = []
     held, open_ = Item.State.HELD, Item.State.PENDING
     for r in iter_entitlements(county_code=county.code, year=year, quarter=batch.quarter, source="snapshot", verification=verification,
-                               policy=policy, counts=counts, with_accounts=True, only_table="anju_tmp_special"):
+                               policy=policy, counts=counts, with_accounts=True, only_table="anju_tmp_special", periods=periods):
         if not r[9]:
             project["persons"] += 1
             project["amount"] += r[13]

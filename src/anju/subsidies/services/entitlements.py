@@ -214,18 +214,18 @@ SELECT ve.enrolment_id, ve.person_id, ve.household_number, ve.division_code, p.n
        ve.category, ve.support_mode, COALESCE(ve.move_date, e.move_date){accounts}
 FROM registry_verificationentry ve
 JOIN registry_enrolment e ON e.id = ve.enrolment_id
-JOIN registry_person p ON p.id = ve.person_id
-WHERE ve.verification_id = %s{only}
+JOIN registry_person p ON p.id = ve.person_id{only}
+WHERE ve.verification_id = %s
 """
 
 _LIVE_SQL = """
 SELECT e.id, e.person_id, h.number, e.division_code, p.name, p.id_hash, p.id_masked, e.category, e.support_mode, e.move_date{accounts}
 FROM registry_enrolment e
 JOIN registry_person p ON p.id = e.person_id
-JOIN registry_household h ON h.id = e.household_id
+JOIN registry_household h ON h.id = e.household_id{only}
 WHERE e.program = %s AND e.division_code >= %s AND e.division_code < %s
   AND EXISTS (SELECT 1 FROM registry_enrolmentstatus s WHERE s.enrolment_id = e.id AND s.status IN (%s, %s, %s)
-              AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s)){only}
+              AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to > %s))
 """
 # the current account of each person, for batches (bank name, ciphertext, blind index, masked)
 _ACCOUNT_COLUMNS = ", e.bank_name, e.bank_account_enc, e.bank_account_hash, e.bank_account_masked"
@@ -258,14 +258,34 @@ def locked_snapshot(county_code: str, year: int) -> Verification | None:
                                        state=Verification.State.LOCKED).first()
 
 
+def status_periods(*, county_code: str, year: int, quarter: int = 0, source: str = SOURCE_SNAPSHOT,
+                   verification: Verification | None = None) -> dict[int, list]:
+    """The status periods overlapping the year up to the period's end, by enrolment: for a snapshot only the non-active
+    ones (everyone in it was enrolled at its date), for the live roster all of them (a person enrolled mid-year has no
+    status before)."""
+    last = period_bounds(year, quarter)[1]
+    year_start, period_end = month_date(year * 12), month_date(last + 1) - dt.timedelta(days=1)
+    prefix = full_code(county_code)[:6]
+    with connection.cursor() as cur:
+        if source == SOURCE_SNAPSHOT:
+            cur.execute(_PERIODS_SNAPSHOT_SQL, [Status.ACTIVE, period_end, year_start, verification.pk])
+        else:
+            cur.execute(_PERIODS_LIVE_SQL, [Program.RESERVOIR, prefix, prefix + ":", period_end, year_start])
+        periods: dict[int, list] = defaultdict(list)
+        for enrolment_id, status, start, end in cur.fetchall():
+            periods[enrolment_id].append((status, _as_date(start), _as_date(end)))
+    return periods
+
+
 def iter_entitlements(*, county_code: str, year: int, quarter: int = 0, source: str = SOURCE_SNAPSHOT,
                       verification: Verification | None = None, policy: CountyPolicy, counts: dict | None = None,
-                      with_accounts: bool = False, only_table: str = "", progress: Progress | None = None) -> Iterator[tuple]:
+                      with_accounts: bool = False, only_table: str = "", periods: dict | None = None,
+                      progress: Progress | None = None) -> Iterator[tuple]:
     """Entitlements of one county and period as plain tuples in Entitlement's field order (plus the four account
     columns with `with_accounts`), streamed in roster order (village, household); trusts the caller's checks.
     Persons with no paid month in the period are counted in `counts`, not yielded. In no particular order (sorting a
     million rows costs the database more than the computation). `only_table` limits the persons to the enrolment ids
-    in that (temporary) table.
+    in that (temporary) table; `periods` passes the status periods when the caller has read them (`status_periods`).
 
     Everyone without a status change in the year shares the result of their (category, move date, support mode), so
     a million persons cost a dictionary lookup each, not a month loop."""
@@ -275,16 +295,9 @@ def iter_entitlements(*, county_code: str, year: int, quarter: int = 0, source: 
     counts = counts if counts is not None else {}
     counts.update(read=0, not_entitled=0, no_move_date=0)
     prefix = county[:6]
-    with connection.cursor() as cur:
-        if source == SOURCE_SNAPSHOT:
-            cur.execute(_PERIODS_SNAPSHOT_SQL, [Status.ACTIVE, period_end, year_start, verification.pk])
-            default = Status.ACTIVE
-        else:
-            cur.execute(_PERIODS_LIVE_SQL, [Program.RESERVOIR, prefix, prefix + ":", period_end, year_start])
-            default = None
-        periods: dict[int, list] = defaultdict(list)
-        for enrolment_id, status, start, end in cur.fetchall():
-            periods[enrolment_id].append((status, _as_date(start), _as_date(end)))
+    default = Status.ACTIVE if source == SOURCE_SNAPSHOT else None
+    if periods is None:
+        periods = status_periods(county_code=county, year=year, quarter=quarter, source=source, verification=verification)
     direct_modes = policy.direct_modes
     memo: dict[tuple, tuple | None] = {}
 
@@ -303,8 +316,8 @@ def iter_entitlements(*, county_code: str, year: int, quarter: int = 0, source: 
         return category, mode in direct_modes, m_from, m_to, months, amount, hold
 
     only = ""
-    if only_table:
-        only = f" AND {'ve.enrolment_id' if source == SOURCE_SNAPSHOT else 'e.id'} IN (SELECT enrolment_id FROM {only_table})"
+    if only_table:  # a join, so the database starts from the few ids rather than probing them for every row
+        only = f"\nJOIN {only_table} only_ids ON only_ids.enrolment_id = {'ve.enrolment_id' if source == SOURCE_SNAPSHOT else 'e.id'}"
     sql = (_SNAPSHOT_SQL if source == SOURCE_SNAPSHOT else _LIVE_SQL).format(accounts=_ACCOUNT_COLUMNS if with_accounts else "", only=only)
     params = ([verification.pk] if source == SOURCE_SNAPSHOT else
               [Program.RESERVOIR, prefix, prefix + ":", Status.ACTIVE, Status.SUSPENDED, Status.DUPLICATE, period_end, year_start])
