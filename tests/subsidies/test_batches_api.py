@@ -61,7 +61,7 @@ def test_create_is_a_job(ready, people, api):
 def test_list_detail_items_exceptions_townships(draft, people, api):
     client = api(people["reviewer"])
     listing = client.get(f"{A}?year=2026").json()
-    assert listing["count"] == 1 and listing["items"][0]["number"] == draft.number
+    assert listing["count"] == 1 and listing["items"][0]["number"] == draft.number and listing["items"][0]["county_name"] == "白云县"
     assert client.get(f"{A}?state=approved").json()["count"] == 0
     assert api(people["other_reviewer"]).get(A).json()["count"] == 0
     assert api(people["other_reviewer"]).get(f"{A}/{draft.pk}").status_code == 404

@@ -281,7 +281,28 @@ def _detail(request, batch: Batch) -> Batch:
 @router.get("/batches", response={200: list[SubsidyBatchOut], **ERRORS}, summary="发放批次列表（本辖区）")
 @paginate(Pagination)
 def batches_list(request, filters: Query[BatchFilter]):
-    return batch_list(actor=request.auth, year=filters.year, county=filters.county or "", state=filters.state or "", kind=filters.kind or "")
+    return _NamedBatches(batch_list(actor=request.auth, year=filters.year, county=filters.county or "", state=filters.state or "",
+                                    kind=filters.kind or ""))
+
+
+class _NamedBatches:
+    """A batch queryset whose paginated slice carries county names, looked up once per page."""
+
+    def __init__(self, qs):
+        self.qs = qs
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, index):
+        batches = list(self.qs[index]) if isinstance(index, slice) else [self.qs[index]]
+        names = division_names({b.division_code for b in batches})
+        for b in batches:
+            b.county_name = names.get(b.division_code, b.division_code)
+        return batches if isinstance(index, slice) else batches[0]
 
 
 @router.post("/batches", response={202: JobOut, **WRITE_ERRORS}, summary="生成发放批次（后台任务）")

@@ -73,7 +73,7 @@ class PolicyOut(Schema):
 
     @staticmethod
     def resolve_scope_name(obj):
-        return scope_name(obj.scope)
+        return getattr(obj, "scope_name", None) or scope_name(obj.scope)
 
     @staticmethod
     def resolve_state_label(obj):

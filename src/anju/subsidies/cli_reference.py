@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from django.utils.translation import gettext as _
 
 from anju.cli import django_command
 
@@ -36,7 +37,7 @@ def bank_list_cmd(show_all, username, as_json):
                                    "active": b.active}, ensure_ascii=False))
         else:
             lengths = ",".join(map(str, b.lengths)) or "8-32"
-            state = "" if b.active else "\t(停用)"
+            state = "" if b.active else "\t(" + _("停用") + ")"
             click.echo(f"#{b.pk}\t{b.name}\t{lengths}\t{','.join(b.luhn_prefixes)}\t{'、'.join(b.aliases)}{state}")
 
 

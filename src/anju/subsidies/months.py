@@ -36,7 +36,9 @@ def period_bounds(year: int, quarter: int = 0) -> tuple[int, int]:
 
 
 def period_label(year: int, quarter: int = 0) -> str:
-    return f"{year}年" if quarter == 0 else f"{year}年第{quarter}季度"
+    from django.utils.translation import gettext as _
+
+    return _("%(year)s年") % {"year": year} if quarter == 0 else _("%(year)s年第%(q)s季度") % {"year": year, "q": quarter}
 
 
 def round_half_up(x: Fraction) -> int:

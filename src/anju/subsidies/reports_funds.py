@@ -57,7 +57,7 @@ class _Book:
 
     def sheet(self, name: str, title: str, subtitle: str, lead: list[str]):
         ws = self.wb.add_worksheet(name)
-        labels = [*lead, *(f"{label}（元）" for _key, label in FUND_COLUMNS), _("项目扶持人数")]
+        labels = [*lead, *(_("%(label)s（元）") % {"label": label} for _key, label in FUND_COLUMNS), _("项目扶持人数")]
         ws.merge_range(0, 0, 0, len(labels) - 1, safe_cell(title), self.title)
         ws.merge_range(1, 0, 1, len(labels) - 1, safe_cell(subtitle))
         for col, label in enumerate(labels):

@@ -203,7 +203,7 @@ def item_release_view(request, batch_id: int, item_id: int):
     try:
         workflow.item_release(actor=request.user, item=item)
     except (Conflict, ValidationFailed) as exc:
-        messages.error(request, f"{item.name}：{exc.message}")
+        messages.error(request, _("%(name)s：%(error)s") % {"name": item.name, "error": exc.message})
     else:
         messages.success(request, _("%(name)s 已恢复发放") % {"name": item.name})
     return redirect("subsidies:batch_detail", batch_id=batch.pk)

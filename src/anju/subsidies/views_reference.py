@@ -12,12 +12,14 @@ from anju.accounts.roles import Perm
 from anju.core.access import require_perm
 from anju.core.exceptions import Conflict, ValidationFailed
 from anju.core.pagination import paginate
+from anju.divisions.selectors import division_names
 from anju.subsidies.forms_reference import BankFilterForm, BankForm, LayoutForm, ReferenceFilterForm
 from anju.subsidies.layouts import LAYOUT_FIELDS, RETURN_FIELDS
 from anju.subsidies.models import Bank
 from anju.subsidies.selectors_policy import scope_name
 from anju.subsidies.selectors_reference import access_bank, access_layout, bank_list, layout_actions, layout_list
 from anju.subsidies.services import reference as services
+from anju.subsidies.services.policy import scope_code
 from anju.web.forms import form_error
 
 # --- banks -----------------------------------------------------------------------------------------------------
@@ -91,8 +93,9 @@ def layout_index(request):
     form = ReferenceFilterForm(request.GET or None)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
     page = paginate(request, layout_list(actor=request.user, q=q))
+    names = division_names([scope_code(layout.scope) for layout in page.object_list if layout.scope])
     for layout in page.object_list:
-        layout.scope_name = scope_name(layout.scope) if layout.scope else _("通用")
+        layout.scope_name = scope_name(layout.scope, names) if layout.scope else _("通用")
         layout.actions = layout_actions(request.user, layout)
         layout.column_labels = [c.get("header", "") for c in layout.columns or []]
     return render(request, "subsidies/reference/layouts.html", {"form": form, "page": page, "can_manage": request.user.can(Perm.SUBSIDY_POLICY)})

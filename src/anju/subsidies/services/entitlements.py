@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q, require_perm
-from anju.core.exceptions import NotFound, ValidationFailed
+from anju.core.exceptions import NotFound, ValidationFailed, join_list
 from anju.core.policy import PolicyMissing, PolicyTable
 from anju.divisions.codes import full_code
 from anju.divisions.models import Division, Level
@@ -438,7 +438,7 @@ def entitlements_check(*, actor, scope: str, year: int, quarter: int = 0, previe
                                                  division_code__in=counties).values_list("division_code", flat=True))
         missing = [c for c in counties if c not in locked]
         if missing:
-            names = "、".join(_county_name(c) for c in missing)
+            names = join_list(_county_name(c) for c in missing)
             raise ValidationFailed(MSG_NO_SNAPSHOT % {"county": names, "year": year - 1}, code="no_snapshot")
     table = PolicyTable(KEYS)
     for c in counties:
