@@ -100,3 +100,20 @@ def auth_requiring(perm: str) -> list:
             return _holding(super().authenticate(request, key), perm)
 
     return [TokenAuth(), VerifiedSessionAuth()]
+
+
+class AnnotatedPage:
+    """A queryset for `@paginate` whose page is passed to `annotate(objects)` once (names looked up per page, not per row)."""
+
+    def __init__(self, queryset, annotate):
+        self.queryset, self.annotate = queryset, annotate
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index:index + 1][0]
+        objects = list(self.queryset[index])
+        self.annotate(objects)
+        return objects

@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from anju.core.api import JobOut
-from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text
+from anju.core.api_base import ERRORS, AnnotatedPage, ErrorOut, Pagination, Text
 from anju.core.jobs import job_submit
 from anju.core.views_jobs import job_payload
 from anju.divisions.selectors import division_names
@@ -281,28 +281,14 @@ def _detail(request, batch: Batch) -> Batch:
 @router.get("/batches", response={200: list[SubsidyBatchOut], **ERRORS}, summary="发放批次列表（本辖区）")
 @paginate(Pagination)
 def batches_list(request, filters: Query[BatchFilter]):
-    return _NamedBatches(batch_list(actor=request.auth, year=filters.year, county=filters.county or "", state=filters.state or "",
-                                    kind=filters.kind or ""))
+    return AnnotatedPage(batch_list(actor=request.auth, year=filters.year, county=filters.county or "", state=filters.state or "",
+                                    kind=filters.kind or ""), _county_names)
 
 
-class _NamedBatches:
-    """A batch queryset whose paginated slice carries county names, looked up once per page."""
-
-    def __init__(self, qs):
-        self.qs = qs
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.qs.count()
-
-    def __getitem__(self, index):
-        batches = list(self.qs[index]) if isinstance(index, slice) else [self.qs[index]]
-        names = division_names({b.division_code for b in batches})
-        for b in batches:
-            b.county_name = names.get(b.division_code, b.division_code)
-        return batches if isinstance(index, slice) else batches[0]
+def _county_names(batches) -> None:
+    names = division_names({b.division_code for b in batches})
+    for b in batches:
+        b.county_name = names.get(b.division_code, b.division_code)
 
 
 @router.post("/batches", response={202: JobOut, **WRITE_ERRORS}, summary="生成发放批次（后台任务）")

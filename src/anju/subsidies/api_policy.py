@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 from anju.accounts.roles import Perm
 from anju.core.access import require_perm
 from anju.core.api import JobOut
-from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text
+from anju.core.api_base import ERRORS, AnnotatedPage, ErrorOut, Pagination, Text
 from anju.core.jobs import job_submit
 from anju.core.views_jobs import job_payload
 from anju.registry.models import Enrolment
@@ -24,6 +24,7 @@ from anju.subsidies.selectors_policy import (
     WHATIF_KIND,
     access_policy,
     policy_actions,
+    policy_annotate,
     policy_counties,
     policy_effective,
     policy_list,
@@ -191,7 +192,7 @@ def _values(payload: Schema) -> dict[str, Any]:
 @router.get("", response={200: list[PolicyOut], **ERRORS}, summary="政策版本列表（本辖区及其上级已发布的版本）")
 @paginate(Pagination)
 def policy_versions_list(request, filters: Query[PolicyFilter]):
-    return policy_list(actor=request.auth, state=filters.state or "", q=filters.q or "")
+    return AnnotatedPage(policy_list(actor=request.auth, state=filters.state or "", q=filters.q or ""), policy_annotate)
 
 
 @router.post("", response={201: PolicyDetailOut, **WRITE_ERRORS}, summary="起草政策版本（留空的取值继承）")

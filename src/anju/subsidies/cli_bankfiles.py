@@ -42,9 +42,10 @@ def export_cmd(batch_id, layout_id, out, username, as_json):
     from django.utils.translation import gettext as _
 
     from anju.accounts.selectors import cli_actor
+    from anju.subsidies.months import yuan_text
     from anju.subsidies.selectors import access_batch
     from anju.subsidies.selectors_bankfiles import bankfile_layout
-    from anju.subsidies.services.bankfiles import bankfile_export, yuan_text
+    from anju.subsidies.services.bankfiles import bankfile_export
 
     actor = cli_actor(username)
     batch = access_batch(actor, batch_id)

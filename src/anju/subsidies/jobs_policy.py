@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from anju.accounts.roles import Perm
 from anju.core.jobs import job_kind, result_path
 from anju.core.masking import safe_cell
+from anju.subsidies.months import yuan
 from anju.subsidies.selectors_policy import WHATIF_KIND, access_policy, scope_name
 from anju.subsidies.services.policy import policy_whatif
 
@@ -20,10 +19,6 @@ WHATIF_COLUMNS = [gettext_lazy("县（市、区）"), gettext_lazy("年度"), ge
                   gettext_lazy("项目扶持（现行，元）"), gettext_lazy("项目扶持（草稿，元）")]
 WHATIF_KEYS = ("persons_current", "persons_draft", "current", "draft", "diff", "project_current", "project_draft")
 MONEY_KEYS = {"current", "draft", "diff", "project_current", "project_draft"}
-
-
-def _yuan(fen: int) -> Decimal:
-    return Decimal(int(fen)) / 100
 
 
 def write_whatif_xlsx(path, result: dict) -> None:
@@ -56,7 +51,7 @@ def write_whatif_xlsx(path, result: dict) -> None:
             sheet.write_number(r, 1, year, bold_count if bold else count)
         for i, key in enumerate(WHATIF_KEYS, start=2):
             if key in MONEY_KEYS:
-                sheet.write_number(r, i, _yuan(row.get(key, 0)), bold_money if bold else money)
+                sheet.write_number(r, i, yuan(row.get(key, 0)), bold_money if bold else money)
             else:
                 sheet.write_number(r, i, int(row.get(key, 0)), bold_count if bold else count)
         r += 1

@@ -60,6 +60,11 @@ def fen_text(fen: int | None) -> str:
     return f"{sign}{fen // 100:,}.{fen % 100:02d}"
 
 
+def yuan_text(fen: int) -> str:
+    """Fen as yuan with exactly two decimals and no thousands separator, for files and messages: 60000 -> "600.00"."""
+    return str(yuan(fen))
+
+
 def yuan(fen: int) -> Decimal:
     """Fen as an exact Decimal of yuan with two places (for files and the API)."""
     return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))

@@ -40,6 +40,7 @@ from anju.divisions.models import Division
 from anju.registry.models import Program
 from anju.subsidies.layouts import LAYOUT_FIELDS, layout_problems
 from anju.subsidies.models import Bank, BankLayout, Batch, Item
+from anju.subsidies.months import yuan_text
 
 Progress = Callable[[int, str], None]
 
@@ -92,14 +93,6 @@ def bankfile_export_check(*, actor, batch: Batch, layout: BankLayout) -> None:
 
 
 # --- values ------------------------------------------------------------------------------------------------------
-
-def yuan_text(fen: int) -> str:
-    """Integer fen as yuan with exactly two decimals, without a thousands separator: 60000 -> "600.00"."""
-    fen = int(fen)
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
 
 def period_text(year: int, month_from: int, month_to: int) -> str:
     if month_from == month_to:
@@ -484,4 +477,4 @@ def layout_summary(layout: BankLayout) -> str:
 
 
 __all__ = ["bankfile_export", "bankfile_export_check", "bankfile_name", "layout_applies", "layout_columns", "layout_summary",
-           "period_text", "write_csv", "write_xlsx", "yuan_text", "BankSheet", "EXPORTABLE"]
+           "period_text", "write_csv", "write_xlsx", "BankSheet", "EXPORTABLE"]

@@ -31,9 +31,10 @@ from anju.core.exceptions import NotFound, ValidationFailed, join_list
 from anju.core.policy import PolicyMissing, PolicyTable
 from anju.divisions.codes import full_code
 from anju.divisions.models import Division, Level
+from anju.divisions.selectors import division_names
 from anju.registry.models import Enrolment, Program, Status, Verification
 from anju.subsidies.models import SubsidyPolicy
-from anju.subsidies.months import month_date, month_index, month_label, monthly_fen, period_bounds, round_half_up
+from anju.subsidies.months import month_date, month_index, month_label, monthly_fen, period_bounds, round_half_up, yuan_text
 
 Progress = Callable[[int, str], None]
 
@@ -121,14 +122,9 @@ class CountyPolicy:
     def trace(self) -> dict:
         """What the batch records about the policy it was computed under."""
         return {"frequency": self.frequency, "direct_modes": sorted(self.direct_modes), "cutoff_date": self.cutoff.isoformat(),
-                "months": {month_label(m): {"standard": _yuan_text(r.fen),
+                "months": {month_label(m): {"standard": yuan_text(int(r.fen * 12)),
                                             "years_current": r.years_current, "years": r.years_original}
                            for m, r in self.months.items() if r is not None}}
-
-
-def _yuan_text(monthly: Fraction) -> str:
-    yearly = monthly * 12  # fen
-    return f"{int(yearly) // 100}.{int(yearly) % 100:02d}"
 
 
 def policy_table(overlay: SubsidyPolicy | None = None) -> PolicyTable:
@@ -414,7 +410,7 @@ def entitlements_totals(eset: EntitlementSet) -> dict:
 
 
 def _county_name(code: str) -> str:
-    return Division.objects.filter(code=full_code(code)).values_list("name", flat=True).first() or code
+    return division_names([full_code(code)]).get(full_code(code), code)
 
 
 def entitlements_check(*, actor, scope: str, year: int, quarter: int = 0, preview: bool = False) -> list[str]:
@@ -433,14 +429,15 @@ def entitlements_check(*, actor, scope: str, year: int, quarter: int = 0, previe
     else:
         counties = list(Division.objects.filter(code_prefix_q("code", division.code[:4]), level=Level.COUNTY)
                         .order_by("code").values_list("code", flat=True))
+    county_names = division_names(counties)
     if not preview:
         locked = set(Verification.objects.filter(program=Program.RESERVOIR, year=year - 1, state=Verification.State.LOCKED,
                                                  division_code__in=counties).values_list("division_code", flat=True))
         missing = [c for c in counties if c not in locked]
         if missing:
-            names = join_list(_county_name(c) for c in missing)
+            names = join_list(county_names.get(c, c) for c in missing)
             raise ValidationFailed(MSG_NO_SNAPSHOT % {"county": names, "year": year - 1}, code="no_snapshot")
     table = PolicyTable(KEYS)
     for c in counties:
-        check_frequency(CountyPolicy(table, c, year), quarter, _county_name(c))
+        check_frequency(CountyPolicy(table, c, year), quarter, county_names.get(c, c))
     return counties

@@ -31,7 +31,7 @@ from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_record
 from anju.core.bulk import bulk_insert
 from anju.core.crypto import blind_index
-from anju.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from anju.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed, join_list
 from anju.core.masking import mask_bank_account
 from anju.imports.errors import RowError, write_error_workbook
 from anju.imports.readers import read_table
@@ -39,7 +39,8 @@ from anju.imports.spec import FieldSpec, TableSpec, register_spec
 from anju.imports.values import CellError, parse_date, parse_decimal, parse_digits, parse_name, parse_text
 from anju.subsidies.layouts import RETURN_FIELDS
 from anju.subsidies.models import BankLayout, BankReturn, BankReturnRow, Batch, Item
-from anju.subsidies.services.bankfiles import MSG_NO_PII, yuan_text
+from anju.subsidies.months import yuan_text
+from anju.subsidies.services.bankfiles import MSG_NO_PII
 from anju.subsidies.services.batches import batch_totals_refresh
 
 Progress = Callable[[int, str], None]
@@ -249,7 +250,7 @@ def _match(rows: list[_Row], by_id: dict, by_hash: dict) -> None:
             continue
         same = [i for i in items if i[2] == amount]
         if not same:
-            amounts = "、".join(sorted({yuan_text(i[2]) for i in items}))
+            amounts = join_list(sorted({yuan_text(i[2]) for i in items}))
             for r in group:
                 r.flag = BankReturnRow.Flag.AMOUNT_MISMATCH
                 r.message = str(MSG_AMOUNT_MISMATCH % {"amounts": amounts, "amount": yuan_text(amount)})
