@@ -141,6 +141,15 @@ ROUTE_MODULES = [
     "tests.subsidies.routes_batches",
     "tests.subsidies.routes_bankfiles",
     "tests.subsidies.routes_ledger",
+    "tests.core.routes_inbox",
+    "tests.projects.routes_projects",
+    "tests.projects.routes_applications",
+    "tests.projects.routes_funds",
+    "tests.projects.routes_imports",
+    "tests.projects.routes_rates",
+    "tests.projects.routes_warnings",
+    "tests.projects.routes_inspections",
+    "tests.projects.routes_evaluations",
 ]
 
 

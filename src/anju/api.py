@@ -105,6 +105,30 @@ def _mount() -> None:
     api.add_router("/subsidies", api_ledger.router)
     api.add_router("/subsidies", subsidies_api.router)
 
+    from anju.projects import (
+        api_applications,
+        api_evaluations,
+        api_funds,
+        api_imports,
+        api_inspections,
+        api_projects,
+        api_rates,
+        api_warnings,
+    )
+
+    api.add_router("/projects/planning", api_applications.router)
+    api.add_router("/projects/funds", api_funds.router)
+    api.add_router("/projects/imports", api_imports.router)
+    api.add_router("/projects/rates", api_rates.router)
+    api.add_router("/projects/warnings", api_warnings.router)
+    api.add_router("/projects/quality", api_inspections.router)
+    api.add_router("/projects/evaluations", api_evaluations.router)
+    api.add_router("/projects", api_projects.router)
+
+    from anju.core import api_inbox
+
+    api.add_router("/inbox", api_inbox.router)
+
     from anju.imports import api as imports_api
 
     api.add_router("/imports", imports_api.router)

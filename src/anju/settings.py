@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "anju.relocation",
     "anju.registry",
     "anju.subsidies",
+    "anju.projects",
     "anju.web",
 ]
 

@@ -46,6 +46,12 @@ class Perm:
     SUBSIDY_RUN = "subsidies.batch.run"
     SUBSIDY_REVIEW = "subsidies.batch.review"
     RECOVERY_MANAGE = "subsidies.recovery.manage"
+    PROJECT_VIEW = "projects.view"
+    PROJECT_EDIT = "projects.edit"
+    PROJECT_FUNDS = "projects.funds"
+    PROJECT_INSPECT = "projects.inspect"
+    PROJECT_MANAGE = "projects.manage"
+    PROJECT_REVIEW = "projects.review"
 
     LABELS = {
         DIVISIONS_VIEW: _("查看行政区划"),
@@ -75,6 +81,12 @@ class Perm:
         SUBSIDY_RUN: _("生成发放批次、出盘、回盘与补发"),
         SUBSIDY_REVIEW: _("审核、审批发放批次，核销追缴"),
         RECOVERY_MANAGE: _("登记追缴还款"),
+        PROJECT_VIEW: _("查看项目、资金、进度、预警与通报"),
+        PROJECT_EDIT: _("录入项目、申报、月度进度与档案"),
+        PROJECT_FUNDS: _("登记资金下达与支付"),
+        PROJECT_INSPECT: _("登记检查、整改、验收与审计"),
+        PROJECT_MANAGE: _("维护规划、申报指南、预警规则、项目字典与评价模板"),
+        PROJECT_REVIEW: _("评审、审批项目申报，复核绩效评价，解锁进度填报"),
     }
 
 
@@ -89,7 +101,7 @@ class Role:
     description: str = ""
 
 
-_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN, Perm.REGISTRY_VIEW, Perm.SUBSIDY_VIEW})
+_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN, Perm.REGISTRY_VIEW, Perm.SUBSIDY_VIEW, Perm.PROJECT_VIEW})
 _REGISTRY_CLERK = frozenset({Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_IMPORT, Perm.REGISTRY_EXPORT, Perm.REFERENCE_MANAGE,
                              Perm.REQUEST_SUBMIT, Perm.VERIFICATION_RUN, Perm.CROSSCHECK_RUN, Perm.SUBSIDY_RUN, Perm.RECOVERY_MANAGE})
 
@@ -98,19 +110,25 @@ ROLES: dict[str, Role] = {
     for r in [
         Role("city_admin", _("市级管理员"), (Level.CITY,), frozenset({Perm.DIVISIONS_VIEW, Perm.JOBS_VIEW_ALL, Perm.REGISTRY_VIEW, Perm.REQUEST_DECIDE,
                                                        Perm.VERIFICATION_SIGN, Perm.SUBSIDY_VIEW, Perm.SUBSIDY_POLICY,
-                                                       Perm.SUBSIDY_POLICY_PUBLISH}), totp_required=True,
+                                                       Perm.SUBSIDY_POLICY_PUBLISH, Perm.PROJECT_VIEW, Perm.PROJECT_MANAGE,
+                                                       Perm.PROJECT_REVIEW}), totp_required=True,
              description=_("设定政策版本与指南、审批、查看全市")),
-        Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.REQUEST_DECIDE, Perm.SUBSIDY_POLICY},
+        Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.REQUEST_DECIDE, Perm.SUBSIDY_POLICY,
+                                                                          Perm.PROJECT_EDIT, Perm.PROJECT_FUNDS, Perm.PROJECT_INSPECT,
+                                                                          Perm.PROJECT_MANAGE, Perm.PROJECT_REVIEW},
              description=_("市级日常经办")),
         Role("county_reviewer", _("县级审核"), (Level.COUNTY,),
              _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.REQUEST_DECIDE, Perm.VERIFICATION_SIGN,
-                                Perm.SUBSIDY_REVIEW}, description=_("审核本县变更与批次")),
-        Role("county_clerk", _("县级经办"), (Level.COUNTY,), _BUSINESS_BASE | _REGISTRY_CLERK, description=_("导入名册、发起批次、填报项目进度")),
+                                Perm.SUBSIDY_REVIEW, Perm.PROJECT_INSPECT}, description=_("审核本县变更与批次")),
+        Role("county_clerk", _("县级经办"), (Level.COUNTY,),
+             _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.PROJECT_EDIT, Perm.PROJECT_FUNDS, Perm.PROJECT_INSPECT},
+             description=_("导入名册、发起批次、填报项目进度")),
         Role("township_clerk", _("乡镇经办"), (Level.TOWNSHIP,), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REQUEST_SUBMIT},
              description=_("录入并提出本乡镇变更、公示")),
-        Role("finance", _("财务"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII}, description=_("查看资金与发放")),
-        Role("auditor", _("审计"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT},
-             description=_("查账、追溯每一笔资金")),
+        Role("finance", _("财务"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.PROJECT_FUNDS},
+             description=_("查看资金与发放，登记项目资金支付")),
+        Role("auditor", _("审计"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.PROJECT_INSPECT},
+             description=_("查账、追溯每一笔资金，登记审计发现")),
         Role("leader", _("领导(只读)"), (Level.CITY, Level.COUNTY, Level.TOWNSHIP), _BUSINESS_BASE, description=_("查看看板与通报")),
         Role("sysadmin", _("系统管理员"), (Level.PROVINCE, Level.CITY, Level.COUNTY),
              frozenset({Perm.DIVISIONS_VIEW, Perm.DIVISIONS_LOAD, Perm.USERS_VIEW, Perm.USERS_MANAGE, Perm.JOBS_VIEW_ALL}),

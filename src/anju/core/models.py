@@ -124,3 +124,27 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.scope or '*'} {self.effective_from}: {self.value}"
+
+
+class Message(models.Model):
+    """An inbox message for one user (a warning raised on a project they answer for, a deadline): what, why, where
+    to act. `source` names what raised it (e.g. projects.warning:42) so that clearing the cause can mark it done."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    level = models.CharField(_("级别"), max_length=10, blank=True)  # "", yellow, red
+    source = models.CharField(max_length=100, blank=True, db_index=True)
+    division_code = models.CharField(max_length=12, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("已解除"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_message_inbox")]
+
+    def __str__(self) -> str:
+        return self.subject

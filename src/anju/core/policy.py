@@ -34,6 +34,8 @@ DEFAULTS: dict[str, tuple[str, Any, str]] = {
         "merge": ["township", "county"],
     }, "乡镇提出、县级审核、市级审批；各类型层级可配置"),
     "registry.posting_required": ("2006-07-01", ["add_person", "add_household", "remove"], "新增与核减须公示"),
+    "projects.progress_deadline_day": ("2021-01-01", 5, "项目月度进度于次月5日前报送，逾期锁定（市级可解锁）"),
+    "projects.design_threshold_yuan": ("2021-01-01", 1000000, "总投资100万元及以上的项目须由具备相应资质的设计单位设计"),
     "relocation.max_area_per_person": ("2016-01-01", 25, "建档立卡户人均住房面积不超过25平方米"),
 }
 

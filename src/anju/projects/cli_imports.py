@@ -1,0 +1,9 @@
+"""`anju projects` commands of the imports area."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(group: click.Group) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Project job kinds of the bulletin area."""

@@ -1,0 +1,1 @@
+"""Project job kinds of the imports area."""

@@ -1,0 +1,10 @@
+"""Authorisation-walker routes of the projects' applications area (see tests/test_authz_walker.py)."""
+
+from __future__ import annotations
+
+WEB: dict = {}
+API: dict = {}
+
+
+def objects(users: dict) -> tuple[dict, dict]:
+    return {}, {}
