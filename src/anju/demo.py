@@ -144,7 +144,14 @@ def _subsidies_step(summary: DemoSummary) -> None:
     subsidies_step(summary)
 
 
-DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _verification_step, _requests_step, _subsidies_step]
+def _projects_step(summary: DemoSummary) -> None:
+    from anju.projects.demo import projects_step
+
+    projects_step(summary)
+
+
+DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _verification_step, _requests_step, _subsidies_step,
+                              _projects_step]
 
 
 def build_demo() -> DemoSummary:
