@@ -112,7 +112,27 @@ BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "
                         "PATCH /api/v1/subsidies/banks/{bank_id}", "POST /api/v1/subsidies/bank-layouts",
                         "PATCH /api/v1/subsidies/bank-layouts/{layout_id}",
                         "POST /api/v1/subsidies/recoveries/{recovery_id}/repayments",
-                        "POST /api/v1/subsidies/batches/{batch_id}/returns"}
+                        "POST /api/v1/subsidies/batches/{batch_id}/returns",
+                        # projects: a well-formed code, place, date, amount or stage may break a rule of the register, the
+                        # money (more paid than allocated), the reporting deadline, the stage order or the upload checks
+                        "POST /api/v1/projects", "PATCH /api/v1/projects/{project_id}", "POST /api/v1/projects/{project_id}/stage",
+                        "POST /api/v1/projects/{project_id}/dates", "POST /api/v1/projects/terms", "PATCH /api/v1/projects/terms/{term_id}",
+                        "POST /api/v1/projects/funds/projects/{project_id}/allocations", "POST /api/v1/projects/funds/projects/{project_id}/payments",
+                        "PUT /api/v1/projects/funds/projects/{project_id}/progress/{month}", "POST /api/v1/projects/funds/progress/unlocks",
+                        "PATCH /api/v1/projects/warnings/rules/{rule_id}", "POST /api/v1/projects/warnings/rules/{rule_id}/overrides",
+                        "POST /api/v1/projects/quality/{project_id}/inspections", "POST /api/v1/projects/quality/{project_id}/acceptances", "POST /api/v1/projects/quality/{project_id}/audits",
+                        "POST /api/v1/projects/quality/inspections/{inspection_id}/findings", "POST /api/v1/projects/quality/acceptances/{acceptance_id}/findings",
+                        "POST /api/v1/projects/quality/audits/{audit_id}/findings", "POST /api/v1/projects/quality/rectifications/{rectification_id}/close",
+                        "POST /api/v1/projects/quality/{project_id}/archive/documents", "POST /api/v1/projects/quality/archive/checklist", "PATCH /api/v1/projects/quality/archive/checklist/{type_id}",
+                        "DELETE /api/v1/projects/quality/archive/documents/{document_id}",
+                        "POST /api/v1/projects/planning/plans", "PATCH /api/v1/projects/planning/plans/{plan_id}", "PUT /api/v1/projects/planning/plans/{plan_id}/targets", "POST /api/v1/projects/planning/plans/{plan_id}/projects",
+                        "POST /api/v1/projects/planning/guidelines", "PATCH /api/v1/projects/planning/guidelines/{guideline_id}", "POST /api/v1/projects/planning/applications",
+                        "PATCH /api/v1/projects/planning/applications/{application_id}", "POST /api/v1/projects/planning/applications/{application_id}/submit",
+                        "POST /api/v1/projects/planning/applications/{application_id}/approve", "POST /api/v1/projects/planning/applications/{application_id}/return",
+                        "POST /api/v1/projects/planning/applications/{application_id}/reject",
+                        "POST /api/v1/projects/imports",
+                        # PROJECTS_PENDING
+                        }
 
 
 @schema.parametrize()

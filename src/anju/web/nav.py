@@ -37,33 +37,50 @@ NAV: list[NavItem] = [
     NavItem(_("资金汇总"), "subsidies_ledger:funds", Perm.SUBSIDY_VIEW, _("直补发放"), "compare"),
     NavItem(_("年度资金报告"), "subsidies_ledger:reports", Perm.SUBSIDY_VIEW, _("直补发放"), "doc"),
     NavItem(_("政策版本"), "subsidies_policy:list", Perm.SUBSIDY_VIEW, _("直补发放"), "key"),
+    NavItem(_("项目库"), "projects_projects:list", Perm.PROJECT_VIEW, _("扶持项目"), "list"),
+    NavItem(_("五年规划"), "projects_applications:plan_list", Perm.PROJECT_VIEW, _("扶持项目"), "tree"),
+    NavItem(_("申报指南"), "projects_applications:guideline_list", Perm.PROJECT_VIEW, _("扶持项目"), "doc"),
+    NavItem(_("项目申报"), "projects_applications:application_list", Perm.PROJECT_VIEW, _("扶持项目"), "inbox"),
+    NavItem(_("资金下达"), "projects_funds:allocations", Perm.PROJECT_VIEW, _("扶持项目"), "doc"),
+    NavItem(_("资金支付"), "projects_funds:payments", Perm.PROJECT_VIEW, _("扶持项目"), "compare"),
+    NavItem(_("月度进度填报"), "projects_funds:monthly", Perm.PROJECT_VIEW, _("扶持项目"), "clock"),
+    NavItem(_("项目预警"), "projects_warnings:list", Perm.PROJECT_VIEW, _("扶持项目"), "shield"),
+    NavItem(_("整改事项"), "projects_inspections:rectifications", Perm.PROJECT_VIEW, _("扶持项目"), "check"),
+    NavItem(_("档案完整率"), "projects_inspections:completeness", Perm.PROJECT_VIEW, _("扶持项目"), "doc"),
+    NavItem(_("项目数据导入"), "projects_imports:index", Perm.PROJECT_FUNDS, _("扶持项目"), "upload"),
+    NavItem(_("进度填报解锁"), "projects_funds:unlocks", Perm.PROJECT_VIEW, _("扶持项目"), "key"),
     NavItem(_("行政区划"), "divisions:list", Perm.DIVISIONS_VIEW, _("基础数据"), "tree"),
     NavItem(_("水库"), "registry:reservoirs", Perm.REGISTRY_VIEW, _("基础数据"), "water"),
     NavItem(_("安置点"), "relocation:sites", Perm.REGISTRY_VIEW, _("基础数据"), "home"),
     NavItem(_("表头别名"), "imports:aliases", Perm.REFERENCE_MANAGE, _("基础数据"), "key"),
     NavItem(_("银行名录"), "subsidies_reference:banks", Perm.SUBSIDY_VIEW, _("基础数据"), "water"),
     NavItem(_("银行文件格式"), "subsidies_reference:layouts", Perm.SUBSIDY_VIEW, _("基础数据"), "doc"),
+    NavItem(_("项目字典"), "projects_projects:terms", Perm.PROJECT_MANAGE, _("基础数据"), "key"),
+    NavItem(_("档案清单"), "projects_inspections:checklist", Perm.PROJECT_VIEW, _("基础数据"), "doc"),
+    NavItem(_("预警规则"), "projects_warnings:rules", Perm.PROJECT_VIEW, _("基础数据"), "shield"),
     NavItem(_("后台任务"), "jobs:list", None, _("基础数据"), "clock"),
     NavItem(_("账号管理"), "accounts:users", Perm.USERS_VIEW, _("系统管理"), "users"),
     NavItem(_("导入区划"), "divisions:load", Perm.DIVISIONS_LOAD, _("系统管理"), "upload"),
     NavItem(_("安全策略"), "accounts:security", Perm.SECURITY_MANAGE, _("安全管理"), "shield"),
     NavItem(_("账号解锁与双因素"), "accounts:security_users", Perm.SECURITY_MANAGE, _("安全管理"), "key"),
     NavItem(_("审计日志"), "audit:list", Perm.AUDIT_VIEW, _("安全审计"), "log"),
+    NavItem(_("我的消息"), "inbox:list", None, _("个人"), "inbox"),
     NavItem(_("我的账号"), "accounts:me", None, _("个人"), "user"),
     NavItem(_("API 令牌"), "accounts:tokens", Perm.TOKENS_OWN, _("个人"), "key"),
     NavItem(_("API 文档"), "api:openapi-view", None, _("个人"), "doc"),
 ]
 
 
-def nav_for(user, current_path: str) -> list[dict]:
-    """Menu sections with the items this user's role allows, marking the active one (the longest matching URL)."""
+def nav_for(user, current_path: str, badges: dict[str, int] | None = None) -> list[dict]:
+    """Menu sections with the items this user's role allows, marking the active one (the longest matching URL);
+    `badges` maps a URL name to a count shown beside the item (the inbox's unread messages)."""
     sections: dict[str, dict] = {}
     entries = []
     for item in NAV:
         if item.perm and not user.can(item.perm):
             continue
         url = reverse(item.url_name)
-        entry = {"label": item.label, "url": url, "active": False, "icon": item.icon}
+        entry = {"label": item.label, "url": url, "active": False, "icon": item.icon, "badge": (badges or {}).get(item.url_name, 0)}
         entries.append(entry)
         section = sections.setdefault(str(item.section), {"title": item.section, "items": []})
         section["items"].append(entry)

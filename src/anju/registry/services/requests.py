@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +33,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from anju.accounts.roles import Perm
+from anju.core import uploads
 from anju.core.access import code_prefix_q, in_scope, require_perm
 from anju.core.audit import audit_record
 from anju.core.crypto import blind_index, decrypt, encrypt
 from anju.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from anju.core.masking import mask_bank_account, mask_resident_id
 from anju.core.policy import policy_value
+from anju.core.uploads import check_upload
 from anju.divisions.models import Level
 from anju.registry.models import (
     ChangeRequest,
@@ -103,15 +103,8 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_FILES = 20
 MAX_ZIP_ENTRIES = 2000
 MAX_ZIP_TOTAL = 100 * 1024 * 1024
-EVIDENCE_TYPES = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-}
-OFFICE_MAIN_PART = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
+EVIDENCE_TYPES = {".pdf": uploads.PDF, ".jpg": uploads.JPEG, ".jpeg": uploads.JPEG, ".png": uploads.PNG, ".docx": uploads.DOCX,
+                  ".xlsx": uploads.XLSX}
 
 
 # --- levels --------------------------------------------------------------------------------------------
@@ -735,30 +728,12 @@ def evidence_dir(request_id: int) -> Path:
 
 
 def check_evidence(name: str, data: bytes) -> str:
-    """The content type of an acceptable attachment: allowed extension, matching magic bytes, size and zip limits."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise ValidationFailed(MSG_EVIDENCE_TYPE % {"name": name}, code="evidence_type", detail={"field": "file"})
-    if not data:
-        raise ValidationFailed(MSG_EVIDENCE_EMPTY % {"name": name}, code="evidence_empty", detail={"field": "file"})
-    if len(data) > MAX_EVIDENCE_BYTES:
-        raise ValidationFailed(MSG_EVIDENCE_SIZE % {"name": name, "limit": MAX_EVIDENCE_BYTES // (1024 * 1024)}, code="evidence_size",
-                               detail={"field": "file"})
-    content_type, magics = EVIDENCE_TYPES[suffix]
-    if not data.startswith(magics):
-        raise ValidationFailed(MSG_EVIDENCE_CONTENT % {"name": name}, code="evidence_content", detail={"field": "file"})
-    if suffix in OFFICE_MAIN_PART:
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                infos = archive.infolist()
-                if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_ZIP_TOTAL:
-                    raise ValidationFailed(MSG_EVIDENCE_ZIP % {"name": name}, code="evidence_zip", detail={"field": "file"})
-                names = {i.filename for i in infos}
-        except zipfile.BadZipFile:
-            raise ValidationFailed(MSG_EVIDENCE_CONTENT % {"name": name}, code="evidence_content", detail={"field": "file"}) from None
-        if "[Content_Types].xml" not in names or OFFICE_MAIN_PART[suffix] not in names:
-            raise ValidationFailed(MSG_EVIDENCE_CONTENT % {"name": name}, code="evidence_content", detail={"field": "file"})
-    return content_type
+    """The content type of an acceptable attachment: allowed extension, matching magic bytes, size and zip limits
+    (core.uploads.check_upload with this module's limits, messages and codes)."""
+    return check_upload(name, data, allowed=EVIDENCE_TYPES, max_bytes=MAX_EVIDENCE_BYTES, max_zip_entries=MAX_ZIP_ENTRIES,
+                        max_zip_total=MAX_ZIP_TOTAL, code_prefix="evidence",
+                        messages={"type": MSG_EVIDENCE_TYPE, "empty": MSG_EVIDENCE_EMPTY, "size": MSG_EVIDENCE_SIZE,
+                                  "content": MSG_EVIDENCE_CONTENT, "zip": MSG_EVIDENCE_ZIP})
 
 
 def read_upload(upload, limit: int = MAX_EVIDENCE_BYTES) -> bytes:
