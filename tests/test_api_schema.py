@@ -92,6 +92,50 @@ def bearer(users):
         yield headers
 
 
+PROJECT_RULE_WRITES = [
+    "POST /api/v1/projects/evaluations/templates",
+    "PUT /api/v1/projects/evaluations/templates/{template_id}",
+    "POST /api/v1/projects/evaluations",
+    "PUT /api/v1/projects/evaluations/{evaluation_id}/self-scores",
+    "POST /api/v1/projects/evaluations/{evaluation_id}/review",
+    "POST /api/v1/projects",
+    "PATCH /api/v1/projects/{project_id}",
+    "POST /api/v1/projects/{project_id}/stage",
+    "POST /api/v1/projects/{project_id}/dates",
+    "POST /api/v1/projects/terms",
+    "PATCH /api/v1/projects/terms/{term_id}",
+    "POST /api/v1/projects/funds/projects/{project_id}/allocations",
+    "POST /api/v1/projects/funds/projects/{project_id}/payments",
+    "PUT /api/v1/projects/funds/projects/{project_id}/progress/{month}",
+    "POST /api/v1/projects/funds/progress/unlocks",
+    "PATCH /api/v1/projects/warnings/rules/{rule_id}",
+    "POST /api/v1/projects/warnings/rules/{rule_id}/overrides",
+    "POST /api/v1/projects/quality/{project_id}/inspections",
+    "POST /api/v1/projects/quality/{project_id}/acceptances",
+    "POST /api/v1/projects/quality/{project_id}/audits",
+    "POST /api/v1/projects/quality/inspections/{inspection_id}/findings",
+    "POST /api/v1/projects/quality/acceptances/{acceptance_id}/findings",
+    "POST /api/v1/projects/quality/audits/{audit_id}/findings",
+    "POST /api/v1/projects/quality/rectifications/{rectification_id}/close",
+    "POST /api/v1/projects/quality/{project_id}/archive/documents",
+    "POST /api/v1/projects/quality/archive/checklist",
+    "PATCH /api/v1/projects/quality/archive/checklist/{type_id}",
+    "DELETE /api/v1/projects/quality/archive/documents/{document_id}",
+    "POST /api/v1/projects/planning/plans",
+    "PATCH /api/v1/projects/planning/plans/{plan_id}",
+    "PUT /api/v1/projects/planning/plans/{plan_id}/targets",
+    "POST /api/v1/projects/planning/plans/{plan_id}/projects",
+    "POST /api/v1/projects/planning/guidelines",
+    "PATCH /api/v1/projects/planning/guidelines/{guideline_id}",
+    "POST /api/v1/projects/planning/applications",
+    "PATCH /api/v1/projects/planning/applications/{application_id}",
+    "POST /api/v1/projects/planning/applications/{application_id}/submit",
+    "POST /api/v1/projects/planning/applications/{application_id}/approve",
+    "POST /api/v1/projects/planning/applications/{application_id}/return",
+    "POST /api/v1/projects/planning/applications/{application_id}/reject",
+    "POST /api/v1/projects/imports",
+]
+
 # Writes whose services apply rules a JSON schema cannot state (password policy, a role's allowed division
 # levels, the actor's jurisdiction, names that are blank once stripped): a schema-valid body may earn a 422.
 BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "POST /api/v1/tokens",
@@ -115,22 +159,7 @@ BUSINESS_RULE_WRITES = {"POST /api/v1/users", "PATCH /api/v1/users/{user_id}", "
                         "POST /api/v1/subsidies/batches/{batch_id}/returns",
                         # projects: a well-formed code, place, date, amount or stage may break a rule of the register, the
                         # money (more paid than allocated), the reporting deadline, the stage order or the upload checks
-                        "POST /api/v1/projects", "PATCH /api/v1/projects/{project_id}", "POST /api/v1/projects/{project_id}/stage",
-                        "POST /api/v1/projects/{project_id}/dates", "POST /api/v1/projects/terms", "PATCH /api/v1/projects/terms/{term_id}",
-                        "POST /api/v1/projects/funds/projects/{project_id}/allocations", "POST /api/v1/projects/funds/projects/{project_id}/payments",
-                        "PUT /api/v1/projects/funds/projects/{project_id}/progress/{month}", "POST /api/v1/projects/funds/progress/unlocks",
-                        "PATCH /api/v1/projects/warnings/rules/{rule_id}", "POST /api/v1/projects/warnings/rules/{rule_id}/overrides",
-                        "POST /api/v1/projects/quality/{project_id}/inspections", "POST /api/v1/projects/quality/{project_id}/acceptances", "POST /api/v1/projects/quality/{project_id}/audits",
-                        "POST /api/v1/projects/quality/inspections/{inspection_id}/findings", "POST /api/v1/projects/quality/acceptances/{acceptance_id}/findings",
-                        "POST /api/v1/projects/quality/audits/{audit_id}/findings", "POST /api/v1/projects/quality/rectifications/{rectification_id}/close",
-                        "POST /api/v1/projects/quality/{project_id}/archive/documents", "POST /api/v1/projects/quality/archive/checklist", "PATCH /api/v1/projects/quality/archive/checklist/{type_id}",
-                        "DELETE /api/v1/projects/quality/archive/documents/{document_id}",
-                        "POST /api/v1/projects/planning/plans", "PATCH /api/v1/projects/planning/plans/{plan_id}", "PUT /api/v1/projects/planning/plans/{plan_id}/targets", "POST /api/v1/projects/planning/plans/{plan_id}/projects",
-                        "POST /api/v1/projects/planning/guidelines", "PATCH /api/v1/projects/planning/guidelines/{guideline_id}", "POST /api/v1/projects/planning/applications",
-                        "PATCH /api/v1/projects/planning/applications/{application_id}", "POST /api/v1/projects/planning/applications/{application_id}/submit",
-                        "POST /api/v1/projects/planning/applications/{application_id}/approve", "POST /api/v1/projects/planning/applications/{application_id}/return",
-                        "POST /api/v1/projects/planning/applications/{application_id}/reject",
-                        "POST /api/v1/projects/imports",
+                        *PROJECT_RULE_WRITES,
                         # PROJECTS_PENDING
                         }
 
@@ -252,3 +281,39 @@ def test_schema_class_names_are_unique_across_api_modules():
                     clashes.append(f"{name}: {seen[name]} and {module.__name__}")
                 seen.setdefault(name, module.__name__)
     assert not clashes
+
+
+def test_enum_names_are_unique_across_api_schemas():
+    """Enums get OpenAPI components named after their class too: registry's Program and the projects' Program, or the
+    many `State` choices, would overwrite each other (the schema then promises values the API refuses)."""
+    import enum
+    import importlib
+    import inspect
+    import pkgutil
+    import typing
+
+    from ninja import Schema
+
+    import anju
+
+    def enums_in(annotation):
+        if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
+            yield annotation
+        for arg in typing.get_args(annotation):
+            yield from enums_in(arg)
+
+    seen: dict[str, type] = {}
+    clashes = []
+    for info in pkgutil.walk_packages(anju.__path__, "anju."):
+        if not info.name.rsplit(".", 1)[-1].startswith("api"):
+            continue
+        module = importlib.import_module(info.name)
+        for _name, obj in inspect.getmembers(module, inspect.isclass):
+            if not (issubclass(obj, Schema) and obj.__module__ == module.__name__):
+                continue
+            for field in obj.model_fields.values():
+                for e in enums_in(field.annotation):
+                    if e.__name__ in seen and seen[e.__name__] is not e:
+                        clashes.append(f"{e.__name__}: {seen[e.__name__].__module__} and {e.__module__} ({module.__name__}.{obj.__name__})")
+                    seen.setdefault(e.__name__, e)
+    assert not clashes, "\n".join(sorted(set(clashes)))

@@ -186,3 +186,23 @@ def test_monthly_line_and_lagging_projects(world, city):
     assert lag["not_started"][0].days_waiting == (AS_OF - dt.date(2025, 12, 1)).days
     assert [p.name for p in lag["low_paid"]][:2] == ["湖河镇堰塘整治", "白坪镇产业路"]
     assert lag["low_paid"][0].county_name == "白云县"
+
+
+def test_both_money_plans_give_the_same_figures(world, city, monkeypatch):
+    """PostgreSQL hashes project money unless payments have an index on (project, date, amount): both plans, same answers."""
+    def snapshot():
+        out = []
+        for by in ("county", "fund_source", "program"):
+            for carried in (False, True):
+                t = sr.project_rates(actor=city, year=YEAR, as_of=AS_OF, by=by, carried_over=carried)
+                out.append([(r.code, r.projects, r.started, r.completed, r.allocated, r.paid, r.rank, r.level, r.last.allocated, r.last.paid)
+                            for r in [*t.rows, t.total]])
+        lag = sr.lagging_projects(actor=city, year=YEAR, as_of=AS_OF)
+        out.append([(p.code, p.allocated, p.paid, p.first_allocation) for items in lag.values() for p in items])
+        return out
+
+    monkeypatch.setattr(sr, "money_plan", lambda: sr.INDEXED)
+    indexed = snapshot()
+    monkeypatch.setattr(sr, "money_plan", lambda: sr.HASHED)
+    assert snapshot() == indexed
+    assert indexed[0][0][:6] == ("429902", 0, 0, 0, 0, 0)

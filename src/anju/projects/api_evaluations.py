@@ -3,7 +3,7 @@ evaluations (list, start, read, self-scores, submit, review, send back), the per
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -205,8 +205,8 @@ class ProjectEvaluationDetailOut(ProjectEvaluationOut):
 class ProjectEvaluationFilter(Schema):
     year: int | None = Field(None, ge=2006, le=2100)
     division: Scope | None = Field(None, description="区划代码前缀")
-    state: Evaluation.State | None = None
-    grade: Evaluation.Grade | None = None
+    state: Literal[tuple(Evaluation.State.values)] | None = None
+    grade: Literal[tuple(Evaluation.Grade.values)] | None = None
     q: Text | None = Field(None, max_length=64, description="项目编码或名称包含")
 
 

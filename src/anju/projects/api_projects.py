@@ -2,7 +2,7 @@
 needs, change, stage move, actual dates, timeline) and the vocabularies (/terms). Amounts are 元 strings ("1234.50")."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -29,6 +29,11 @@ from anju.projects.services import projects_terms as term_services
 from anju.projects.services.stages import project_stage_set
 
 router = Router(tags=["projects-projects"])
+
+# Plain literals, not the model enums: OpenAPI names an enum schema by its class name, and registry's Program (or another
+# area's State) would overwrite this one in the published schema.
+ProgramCode = Literal[tuple(Program.values)]
+StageCode = Literal[tuple(Stage.values)]
 WRITE_ERRORS = {**ERRORS, 409: ErrorOut}
 DIGITS = r"^\d{1,12}$"
 LOCATION = r"^\d{6}(\d{3}(\d{3})?)?$"
@@ -147,8 +152,8 @@ class ProjectFilter(Schema):
     county: str | None = Field(None, pattern=DIGITS, description="县级区划代码（前缀）")
     division: str | None = Field(None, pattern=DIGITS, description="区划代码前缀（乡镇、村）")
     year: int | None = Field(None, ge=2000, le=2100)
-    stage: Stage | None = None
-    program: Program | None = None
+    stage: StageCode | None = None
+    program: ProgramCode | None = None
     category: Text | None = Field(None, max_length=32)
 
 
@@ -156,7 +161,7 @@ class ProjectIn(Schema):
     code: Code = Field(..., description="项目编码（唯一，最长 40 个字符）")
     name: Name
     division_code: str = Field(..., pattern=LOCATION, description="项目地点：县（6 位）、乡镇（9 位）或村（12 位）区划代码")
-    program: Program
+    program: ProgramCode
     category: Text = Field(..., max_length=32, description="项目类别编码（/terms?kind=category）")
     planned_investment_yuan: str = Field(..., pattern=AMOUNT, description="计划投资（元），如 \"1234567.89\"")
     year: Year | None = None
@@ -178,7 +183,7 @@ class ProjectPatch(Schema):
     code: Code | None = None
     name: Name | None = None
     division_code: str | None = Field(None, pattern=LOCATION)
-    program: Program | None = None
+    program: ProgramCode | None = None
     category: Text | None = Field(None, max_length=32)
     planned_investment_yuan: str | None = Field(None, pattern=AMOUNT)
     year: Year | None = None
@@ -197,7 +202,7 @@ class ProjectPatch(Schema):
 
 
 class ProjectStageIn(Schema):
-    to_stage: Stage
+    to_stage: StageCode
     on: date | None = Field(None, description="转入日期，默认今天")
     note: Text = Field("", max_length=300)
 
@@ -222,12 +227,12 @@ class ProjectTermOut(Schema):
 
 
 class ProjectTermFilter(Schema):
-    kind: Term.Kind | None = None
+    kind: Literal[tuple(Term.Kind.values)] | None = None
     active: bool | None = None
 
 
 class ProjectTermIn(Schema):
-    kind: Term.Kind
+    kind: Literal[tuple(Term.Kind.values)]
     code: TermCode
     name: TermName
     sort: int | None = Field(None, ge=0, le=32767, description="排序；不填排在最后")

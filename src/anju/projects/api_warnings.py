@@ -112,9 +112,9 @@ class ProjectWarningRuleOut(Schema):
 
 class ProjectWarningRulePatch(Schema):
     name: Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=100)] | None = None
-    operator: WarningRule.Operator | None = None
+    operator: Literal[tuple(WarningRule.Operator.values)] | None = None
     threshold: Threshold | None = Field(None, description="阈值（文本，如 \"90\"、\"0.2\"）：天数指标为整数，支付率与未报送指标在 0 至 1 之间")
-    level: WarningRule.Level | None = None
+    level: Literal[tuple(WarningRule.Level.values)] | None = None
     active: bool | None = None
     targets: dict[Annotated[str, StringConstraints(pattern=r"^(1[0-2]|[1-9])$")], Rate] | None = Field(
         None, description="序时进度目标：月份（\"1\"–\"12\"）→ 月末累计支付率（文本，0–1，如 \"0.5\"），仅用于资金支付率规则；后面月份不低于前面月份")

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anju.core.access import code_prefix_q
 from anju.divisions.codes import prefix_of
@@ -40,7 +41,7 @@ class ProjectFilterForm(forms.Form):
     year = forms.TypedChoiceField(label=_("计划年度"), required=False, coerce=int, empty_value=None, choices=())
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[("", _("全部"))] + list(Stage.choices))
     program = forms.ChoiceField(label=_("项目类型"), required=False, choices=[("", _("全部"))] + list(Program.choices))
-    category = forms.ChoiceField(label=_("项目类别"), required=False, choices=())
+    category = forms.ChoiceField(label=pgettext_lazy("project", "项目类别"), required=False, choices=())
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,7 +75,7 @@ class ProjectForm(forms.Form):
                                      help_text=_("县（6 位）、乡镇（9 位）或村（12 位）的区划代码"),
                                      error_messages={"invalid": _("请填写 6、9 或 12 位区划代码")})
     program = forms.ChoiceField(label=_("项目类型"), choices=Program.choices)
-    category = forms.ChoiceField(label=_("项目类别"), choices=())
+    category = forms.ChoiceField(label=pgettext_lazy("project", "项目类别"), choices=())
     year = forms.TypedChoiceField(label=_("计划年度"), required=False, coerce=int, empty_value=None, choices=())
     plan = forms.TypedChoiceField(label=_("所属规划"), required=False, coerce=int, empty_value=None, choices=())
     planned_investment = forms.CharField(label=_("计划投资"), max_length=30, help_text=_("按所选单位填写；万元最多 6 位小数，元最多 2 位小数"))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 USER = settings.AUTH_USER_MODEL
 
@@ -33,7 +34,7 @@ class Stage(models.TextChoices):
     IMPLEMENTING = "implementing", _("实施")
     COMPLETED = "completed", _("完工")
     ACCEPTED = "accepted", _("验收")
-    AUDITED = "audited", _("审计")
+    AUDITED = "audited", pgettext_lazy("project", "审计")
     EVALUATED = "evaluated", _("绩效评价")
     ARCHIVED = "archived", _("归档")
 
@@ -47,7 +48,7 @@ class Term(models.Model):
     on old rows but cannot be chosen for new ones."""
 
     class Kind(models.TextChoices):
-        CATEGORY = "category", _("项目类别")
+        CATEGORY = "category", pgettext_lazy("project", "项目类别")
         FUND_SOURCE = "fund_source", _("资金来源")
         INSPECTION_KIND = "inspection_kind", _("检查类型")
 
@@ -97,7 +98,7 @@ class PlanTarget(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="targets")
     division_code = models.CharField(_("县（市、区）"), max_length=12)
-    category = models.CharField(_("项目类别"), max_length=32)
+    category = models.CharField(pgettext_lazy("project", "项目类别"), max_length=32)
     projects = models.PositiveIntegerField(_("目标项目数"), default=0)
     investment = models.BigIntegerField(_("目标投资（分）"), default=0)
 
@@ -114,7 +115,7 @@ class Project(models.Model):
     name = models.CharField(_("项目名称"), max_length=200)
     division_code = models.CharField(_("项目地点"), max_length=12, db_index=True)  # county, township or village
     program = models.CharField(_("项目类型"), max_length=20, choices=Program.choices)
-    category = models.CharField(_("项目类别"), max_length=32)  # Term(kind=category).code
+    category = models.CharField(pgettext_lazy("project", "项目类别"), max_length=32)  # Term(kind=category).code
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects")
     site = models.ForeignKey("relocation.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="projects")
     year = models.PositiveSmallIntegerField(_("计划年度"), null=True, blank=True)  # the annual plan the project is funded in
@@ -314,7 +315,7 @@ class Allocation(models.Model):
         verbose_name = _("资金下达")
         ordering = ["doc_date", "id"]
         indexes = [models.Index(fields=["division_code", "doc_date"], name="project_alloc_div_date"),
-                   models.Index(fields=["project", "doc_date"], name="project_alloc_project_date")]
+                   models.Index(fields=["project", "doc_date", "amount"], name="project_alloc_project_cover")]
         constraints = [models.UniqueConstraint(fields=["project", "fund_source", "doc_number"], name="project_alloc_once")]
 
 
@@ -339,7 +340,7 @@ class Payment(models.Model):
         verbose_name = _("资金支付")
         ordering = ["paid_on", "id"]
         indexes = [models.Index(fields=["division_code", "paid_on"], name="project_pay_div_date"),
-                   models.Index(fields=["project", "paid_on"], name="project_pay_project_date")]
+                   models.Index(fields=["project", "paid_on", "amount"], name="project_pay_project_cover")]
         constraints = [models.UniqueConstraint(fields=["project", "voucher"], name="project_payment_voucher_once")]
 
 
@@ -484,7 +485,7 @@ class Rectification(models.Model):
     class Source(models.TextChoices):
         INSPECTION = "inspection", _("检查")
         ACCEPTANCE = "acceptance", _("验收")
-        AUDIT = "audit", _("审计")
+        AUDIT = "audit", pgettext_lazy("project", "审计")
 
     class State(models.TextChoices):
         OPEN = "open", _("整改中")
@@ -552,7 +553,7 @@ class ProjectAudit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("审计")
+        verbose_name = pgettext_lazy("project", "审计")
         ordering = ["-on", "id"]
 
 

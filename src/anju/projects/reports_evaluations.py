@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from anju.accounts.roles import Perm
 from anju.core.access import require_perm
@@ -77,7 +77,7 @@ def project_facts(e: Evaluation, money: BudgetFacts) -> list[tuple[str, str]]:
     category = term_names("category").get(p.category, p.category)
     return [
         (_("项目编码"), p.code), (_("项目名称"), p.name), (_("项目地点"), project_location(p.division_code)),
-        (_("项目类型"), str(Program(p.program).label) if p.program in Program.values else p.program), (_("项目类别"), category),
+        (_("项目类型"), str(Program(p.program).label) if p.program in Program.values else p.program), (pgettext("project", "项目类别"), category),
         (_("计划年度"), str(p.year or "—")), (_("计划投资（万元）"), wan_text(p.planned_investment)),
         (_("已下达资金（元）"), fen_text(money.allocated)), (_("已支付资金（元）"), fen_text(money.paid)),
         (_("资金支付率"), percent_text(money.rate)),

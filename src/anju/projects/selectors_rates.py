@@ -337,12 +337,15 @@ def _projects_cte(q: _Sql, *, year: int, as_of: dt.date, prefix: str, carried_ov
 
 
 def _money_cte(q: _Sql, name: str, table: str, date_col: str, *, as_of: dt.date, prefix: str, by_source: bool) -> str:
-    """name(project_id, fund_source, m_c, m_l, n_c, n_l): money and number of rows up to as_of (c) and up to a year earlier
-    (l), per project and fund source of the scope: one scan of the table (per project of `pr` on SQLite)."""
+    """name(project_id[, fund_source], m_c, m_l[, n_c, n_l]): money (and, by source, the number of rows) up to as_of (c) and
+    up to a year earlier (l) per project (and fund source) of the scope: one pass over the table's rows.
+
+    PostgreSQL reads the scope's rows by their own division code, a scan it can run in parallel; SQLite, which would sort
+    them all to group, walks the (project, date) index for the projects of `pr` instead.
+    """
     last_as_of = one_year_earlier(as_of)
     source = ", t.fund_source" if by_source else ""
-    # SQLite sorts to group: walking the (project, date) index for the projects of `pr` beats sorting the scope's rows.
-    where = "t.project_id IN (SELECT id FROM pr)" if connection.vendor == "sqlite" else _range(q, "t.division_code", prefix)
+    where = _range(q, "t.division_code", prefix) if connection.vendor == "postgresql" else "t.project_id IN (SELECT id FROM pr)"
     counts = f", COUNT(*) AS n_c, SUM(CASE WHEN t.{date_col} <= {q.p(last_as_of)} THEN 1 ELSE 0 END) AS n_l" if by_source else ""
     return (
         f"{name} AS (SELECT t.project_id{source}, SUM(t.amount) AS m_c, "
@@ -351,22 +354,54 @@ def _money_cte(q: _Sql, name: str, table: str, date_col: str, *, as_of: dt.date,
     )
 
 
+INDEXED, HASHED = "indexed", "hashed"
+
+
+def money_plan() -> str:
+    """How project money is summed: INDEXED (each project's range of an index, a correlated subquery per project) or HASHED
+    (the rows of the set's projects hashed per project in one pass).
+
+    SQLite has no hash aggregate (grouping sorts every row), so it always walks the index. PostgreSQL walks it only when an
+    index on payments starts with (project_id, paid_on, amount): then each range is read from the index alone (about 110 ms
+    for 500,000 payments against 190 ms hashed); without it the walk fetches every payment from the heap in random order
+    and hashing wins.
+    """
+    if connection.vendor != "postgresql":
+        return INDEXED
+    key = connection.settings_dict.get("NAME")
+    if key not in _PLANS:
+        with connection.cursor() as cur:
+            cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [Payment._meta.db_table])
+            covered = any("(project_id, paid_on, amount" in row[0] for row in cur.fetchall())
+        _PLANS[key] = INDEXED if covered else HASHED
+    return _PLANS[key]
+
+
+_PLANS: dict = {}
+
+
 def _money_sum(q: _Sql, table: str, date_col: str, until: dt.date) -> str:
     """The money of project `pr.id` up to `until`: one range of the (project, date) index."""
     return f"(SELECT SUM(t.amount) FROM {table} t WHERE t.project_id = pr.id AND t.{date_col} <= {q.p(until)})"
 
 
 def _grouped(*, year, as_of, prefix, carried_over, key: str) -> dict[str, tuple[Figures, Figures]]:
-    """{group key: (this year's figures, last year's)} grouped by a column expression of the project `p`.
-
-    Each project's money is the sum of its range of the (project, date) index, a correlated subquery per project and year.
-    Both databases answer it in about the time of one scan of the payments hashed per project (SQLite, without a hash
-    aggregate, would sort all 500,000 rows for that), and with an index on (project, date, amount) both read the index alone.
-    """
+    """{group key: (this year's figures, last year's)} grouped by a column expression of the project `p` (see money_plan)."""
     q = _Sql()
     pr = _projects_cte(q, year=year, as_of=as_of, prefix=prefix, carried_over=carried_over, key=key)
-    last_as_of = one_year_earlier(as_of)
     alloc, pay = Allocation._meta.db_table, Payment._meta.db_table
+    if money_plan() == HASHED:
+        al = _money_cte(q, "al", alloc, "doc_date", as_of=as_of, prefix=prefix, by_source=False)
+        py = _money_cte(q, "py", pay, "paid_on", as_of=as_of, prefix=prefix, by_source=False)
+        sql = (
+            f"WITH {pr}, {al}, {py} SELECT pr.g, SUM(pr.c), SUM(pr.c * pr.st_c), SUM(pr.c * pr.fi_c), "
+            "SUM(CASE WHEN pr.c = 1 THEN al.m_c END), SUM(CASE WHEN pr.c = 1 THEN py.m_c END), "
+            "SUM(pr.l), SUM(pr.l * pr.st_l), SUM(pr.l * pr.fi_l), SUM(CASE WHEN pr.l = 1 THEN al.m_l END), "
+            "SUM(CASE WHEN pr.l = 1 THEN py.m_l END) "
+            "FROM pr LEFT JOIN al ON al.project_id = pr.id LEFT JOIN py ON py.project_id = pr.id GROUP BY pr.g"
+        )
+        return _fetch(*q.bind(sql))
+    last_as_of = one_year_earlier(as_of)
     sql = (
         f"WITH {pr} SELECT pr.g, SUM(pr.c), SUM(pr.c * pr.st_c), SUM(pr.c * pr.fi_c), "
         f"SUM(CASE WHEN pr.c = 1 THEN {_money_sum(q, alloc, 'doc_date', as_of)} END), "
@@ -574,13 +609,24 @@ def lagging_projects(*, actor, year: int, as_of: dt.date, scope: str = "", limit
     stages = ", ".join(q.p(s) for s in COUNTED_STAGES)
     alloc, pay = Allocation._meta.db_table, Payment._meta.db_table
     where = f"{_range(q, 'p.division_code', prefix)} AND p.year = {q.p(year)} AND p.stage IN ({stages})"
-    sql = (  # each project's range of the (project, date) indexes, as in _grouped
-        f"SELECT * FROM (SELECT p.id, p.code, p.name, p.division_code, p.actual_start, "
-        f"(SELECT SUM(t.amount) FROM {alloc} t WHERE t.project_id = p.id AND t.doc_date <= {q.p(as_of)}) AS a, "
-        f"COALESCE((SELECT SUM(t.amount) FROM {pay} t WHERE t.project_id = p.id AND t.paid_on <= {q.p(as_of)}), 0) AS s, "
-        f"(SELECT MIN(t.doc_date) FROM {alloc} t WHERE t.project_id = p.id AND t.doc_date <= {q.p(as_of)}) AS f "
-        f"FROM {Project._meta.db_table} p WHERE {where}) x WHERE a > 0"
-    )
+    if money_plan() == HASHED:
+        sql = (
+            f"WITH al AS (SELECT t.project_id, SUM(t.amount) AS a, MIN(t.doc_date) AS f FROM {alloc} t "
+            f"WHERE {_range(q, 't.division_code', prefix)} AND t.doc_date <= {q.p(as_of)} GROUP BY t.project_id), "
+            f"py AS (SELECT t.project_id, SUM(t.amount) AS s FROM {pay} t "
+            f"WHERE {_range(q, 't.division_code', prefix)} AND t.paid_on <= {q.p(as_of)} GROUP BY t.project_id) "
+            f"SELECT p.id, p.code, p.name, p.division_code, p.actual_start, al.a, COALESCE(py.s, 0), al.f "
+            f"FROM {Project._meta.db_table} p JOIN al ON al.project_id = p.id LEFT JOIN py ON py.project_id = p.id "
+            f"WHERE {where} AND al.a > 0"
+        )
+    else:  # each project's range of the (project, date) indexes
+        sql = (
+            f"SELECT * FROM (SELECT p.id, p.code, p.name, p.division_code, p.actual_start, "
+            f"(SELECT SUM(t.amount) FROM {alloc} t WHERE t.project_id = p.id AND t.doc_date <= {q.p(as_of)}) AS a, "
+            f"COALESCE((SELECT SUM(t.amount) FROM {pay} t WHERE t.project_id = p.id AND t.paid_on <= {q.p(as_of)}), 0) AS s, "
+            f"(SELECT MIN(t.doc_date) FROM {alloc} t WHERE t.project_id = p.id AND t.doc_date <= {q.p(as_of)}) AS f "
+            f"FROM {Project._meta.db_table} p WHERE {where}) x WHERE a > 0"
+        )
     raw = _rows(*q.bind(sql))
     items = []
     for pid, code, name, division, start, allocated, paid, first in raw:
