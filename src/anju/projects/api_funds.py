@@ -13,10 +13,10 @@ from pydantic import StringConstraints
 
 from anju.accounts.roles import Perm
 from anju.core.api_base import ERRORS, ErrorOut, Mapped, Pagination, Text
-from anju.core.exceptions import NotFound, ValidationFailed
+from anju.core.exceptions import NotFound
 from anju.divisions.selectors import division_names
 from anju.projects.models import Allocation, Payment, ProgressReport, ProgressUnlock, Term
-from anju.projects.money import YUAN, AmountError, to_fen, yuan_text
+from anju.projects.money import YUAN, fen_for_field, yuan_text
 from anju.projects.selectors import access_project, term_names
 from anju.projects.selectors_funds import (
     access_allocation,
@@ -45,10 +45,7 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def _fen(value: str, field: str) -> int:
-    try:
-        return to_fen(value, YUAN)
-    except AmountError as exc:
-        raise ValidationFailed(exc.message, detail={"field": field}) from None
+    return fen_for_field(value, YUAN, field)
 
 
 def _user(u) -> str | None:

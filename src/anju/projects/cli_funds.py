@@ -20,13 +20,9 @@ def register(group: click.Group) -> None:
 
 
 def _fen(value: str, unit: str, field: str) -> int:
-    from anju.core.exceptions import ValidationFailed
-    from anju.projects.money import AmountError, to_fen
+    from anju.projects.money import fen_for_field
 
-    try:
-        return to_fen(value, unit)
-    except AmountError as exc:
-        raise ValidationFailed(exc.message, detail={"field": field}) from None
+    return fen_for_field(value, unit, field)
 
 
 def _amounts(fen: int, unit: str, key: str = "amount") -> dict:

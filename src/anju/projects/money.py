@@ -4,7 +4,7 @@ column header or the user's choice), and they are converted exactly or refused, 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy
 
@@ -83,3 +83,20 @@ def wan_text(fen: int | None, places: int = 2) -> str:
         return ""
     value = (Decimal(int(fen)) / UNITS[WAN]).quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
     return f"{value:,.{places}f}"
+
+
+def fen_for_field(value, unit: str, field: str) -> int:
+    """`to_fen` for an input field: a bad amount raises ValidationFailed naming the field (API and CLI inputs)."""
+    from anju.core.exceptions import ValidationFailed
+
+    try:
+        return to_fen(value, unit)
+    except AmountError as exc:
+        raise ValidationFailed(exc.message, detail={"field": field}) from None
+
+
+def percent_text(rate: Decimal | None, places: int = 2) -> str:
+    """A rate as a percentage for people, rounded half up: Decimal("0.1234") → "12.34%"; None → "—"."""
+    if rate is None:
+        return "—"
+    return f"{(Decimal(rate) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"

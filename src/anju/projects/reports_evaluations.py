@@ -21,6 +21,7 @@ from anju.core.exceptions import NotFound, ValidationFailed, join_list, join_sen
 from anju.divisions.models import Division, Level
 from anju.projects.models import Evaluation, Program, Stage
 from anju.projects.money import fen_text, wan_text
+from anju.projects.money import percent_text as money_percent_text
 from anju.projects.selectors import term_names
 from anju.projects.selectors_evaluations import (
     CountySummary,
@@ -49,7 +50,7 @@ def _weight(value: Decimal) -> str:
 
 
 def percent_text(rate: Decimal | None) -> str:
-    return f"{(rate * 100).quantize(Decimal('0.1'))}%" if rate is not None else "—"
+    return money_percent_text(rate, 1)
 
 
 def _grade(e: Evaluation) -> str:

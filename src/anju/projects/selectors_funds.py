@@ -15,7 +15,7 @@ from anju.core.exceptions import NotFound
 from anju.divisions.models import Division, Level
 from anju.divisions.selectors import division_names
 from anju.projects.models import Allocation, Payment, ProgressReport, ProgressUnlock, Project, Term
-from anju.projects.money import fen_text
+from anju.projects.money import fen_text, percent_text
 from anju.projects.selectors import term_names
 from anju.projects.services.progress import REPORTING_STAGES, add_months, county_code, month_lock
 
@@ -97,7 +97,7 @@ def payment_rate(paid: int, allocated: int) -> Decimal | None:
 
 
 def rate_text(rate: Decimal | None) -> str:
-    return "—" if rate is None else f"{(rate * 100).quantize(Decimal('0.01'))}%"
+    return percent_text(rate)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from anju.projects.models import (
     Stage,
     Term,
 )
+from anju.projects.money import percent_text as money_percent_text
 from anju.projects.selectors import term_names
 
 FOUR = Decimal("0.0001")
@@ -270,9 +271,8 @@ class ArchiveStatus:
 
 
 def percent_text(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    """Completeness with one decimal: "87.5%"."""
+    return money_percent_text(value, 1)
 
 
 def archive_status(*, actor, project: Project) -> ArchiveStatus:

@@ -34,6 +34,7 @@ from anju.core.access import require_perm
 from anju.core.exceptions import NotFound, ValidationFailed
 from anju.divisions.models import Division, Level
 from anju.projects.models import STAGE_ORDER, Allocation, Payment, Program, Project, Stage, Term, WarningRule
+from anju.projects.money import percent_text  # noqa: F401  (re-exported: pages and files format rates with it)
 
 BY_COUNTY, BY_SOURCE, BY_PROGRAM = "county", "fund_source", "program"
 GROUPINGS = (BY_COUNTY, BY_SOURCE, BY_PROGRAM)
@@ -69,13 +70,6 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-
-
-def percent_text(value: Decimal | None, places: int = 2) -> str:
-    """Decimal("0.1234") → "12.34%"; None → "—"."""
-    if value is None:
-        return "—"
-    return f"{(value * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 
 
 def one_year_earlier(day: dt.date) -> dt.date:
