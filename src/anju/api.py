@@ -88,12 +88,30 @@ def _mount() -> None:
     from anju.registry import api as registry_api
     from anju.registry import api_crosschecks, api_imports, api_requests, api_verification
     from anju.relocation import api as relocation_api
+    from anju.relocation import (
+        api_checks,
+        api_dashboards,
+        api_identification,
+        api_metrics,
+        api_monitoring,
+        api_steps,
+        api_support,
+    )
+    from anju.relocation import api_imports as relocation_api_imports
 
     api.add_router("/registry", registry_api.router)
     api.add_router("/registry/imports", api_imports.router)
     api.add_router("/registry/requests", api_requests.router)
     api.add_router("/registry/verifications", api_verification.router)
     api.add_router("/registry/crosschecks", api_crosschecks.router)
+    api.add_router("/relocation/identification", api_identification.router)
+    api.add_router("/relocation/steps", api_steps.router)
+    api.add_router("/relocation/support", api_support.router)
+    api.add_router("/relocation/imports", relocation_api_imports.router)
+    api.add_router("/relocation/metrics", api_metrics.router)
+    api.add_router("/relocation/monitoring", api_monitoring.router)
+    api.add_router("/relocation/checks", api_checks.router)
+    api.add_router("/relocation/dashboards", api_dashboards.router)
     api.add_router("/relocation", relocation_api.router)
 
     from anju.subsidies import api as subsidies_api

@@ -368,11 +368,13 @@ def demo(no_serve, host, port, persons):
 def _add_groups() -> None:
     from anju.projects.cli import projects_group
     from anju.registry.cli import registry_group  # its modules import anju.cli helpers, so load it last
+    from anju.relocation.cli import relocation_group
     from anju.subsidies.cli import subsidies_group
 
     main.add_command(registry_group)
     main.add_command(subsidies_group)
     main.add_command(projects_group)
+    main.add_command(relocation_group)
 
 
 _add_groups()

@@ -7,9 +7,10 @@ import pytest
 from anju.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from anju.core.models import AuditEvent
 from anju.registry.models import Enrolment, Program
-from anju.relocation import selectors, services
+from anju.relocation import selectors
 from anju.relocation.models import Site
-from anju.relocation.services import site_create, site_update
+from anju.relocation.services import sites as services
+from anju.relocation.services.sites import site_create, site_update
 from tests.registry.factories import OTHER_VILLAGE, make_household
 
 

@@ -52,6 +52,12 @@ class Perm:
     PROJECT_INSPECT = "projects.inspect"
     PROJECT_MANAGE = "projects.manage"
     PROJECT_REVIEW = "projects.review"
+    RELOCATION_VIEW = "relocation.view"
+    RELOCATION_EDIT = "relocation.edit"
+    RELOCATION_CONFIRM = "relocation.confirm"
+    RELOCATION_MONITOR = "relocation.monitor"
+    RELOCATION_INSPECT = "relocation.inspect"
+    RELOCATION_MANAGE = "relocation.manage"
 
     LABELS = {
         DIVISIONS_VIEW: _("查看行政区划"),
@@ -87,6 +93,12 @@ class Perm:
         PROJECT_INSPECT: _("登记检查、整改、验收与审计"),
         PROJECT_MANAGE: _("维护规划、申报指南、预警规则、项目字典与评价模板"),
         PROJECT_REVIEW: _("评审、审批项目申报，复核绩效评价，解锁进度填报"),
+        RELOCATION_VIEW: _("查看搬迁后续扶持、监测对象与看板"),
+        RELOCATION_EDIT: _("录入识别调查、搬迁环节、后续扶持记录与监测帮扶，导入部门数据"),
+        RELOCATION_CONFIRM: _("县级确认搬迁对象、维护安置点设施"),
+        RELOCATION_MONITOR: _("审批监测对象纳入与风险消除"),
+        RELOCATION_INSPECT: _("抽查核实与整改跟踪"),
+        RELOCATION_MANAGE: _("维护搬迁字典、识别规则与迁出区"),
     }
 
 
@@ -101,7 +113,8 @@ class Role:
     description: str = ""
 
 
-_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN, Perm.REGISTRY_VIEW, Perm.SUBSIDY_VIEW, Perm.PROJECT_VIEW})
+_BUSINESS_BASE = frozenset({Perm.DIVISIONS_VIEW, Perm.TOKENS_OWN, Perm.REGISTRY_VIEW, Perm.SUBSIDY_VIEW, Perm.PROJECT_VIEW,
+                            Perm.RELOCATION_VIEW})
 _REGISTRY_CLERK = frozenset({Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_IMPORT, Perm.REGISTRY_EXPORT, Perm.REFERENCE_MANAGE,
                              Perm.REQUEST_SUBMIT, Perm.VERIFICATION_RUN, Perm.CROSSCHECK_RUN, Perm.SUBSIDY_RUN, Perm.RECOVERY_MANAGE})
 
@@ -111,23 +124,30 @@ ROLES: dict[str, Role] = {
         Role("city_admin", _("市级管理员"), (Level.CITY,), frozenset({Perm.DIVISIONS_VIEW, Perm.JOBS_VIEW_ALL, Perm.REGISTRY_VIEW, Perm.REQUEST_DECIDE,
                                                        Perm.VERIFICATION_SIGN, Perm.SUBSIDY_VIEW, Perm.SUBSIDY_POLICY,
                                                        Perm.SUBSIDY_POLICY_PUBLISH, Perm.PROJECT_VIEW, Perm.PROJECT_MANAGE,
-                                                       Perm.PROJECT_REVIEW}), totp_required=True,
+                                                       Perm.PROJECT_REVIEW, Perm.RELOCATION_VIEW, Perm.RELOCATION_MANAGE}),
+             totp_required=True,
              description=_("设定政策版本与指南、审批、查看全市")),
         Role("city_clerk", _("市级经办"), (Level.CITY,), _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.REQUEST_DECIDE, Perm.SUBSIDY_POLICY,
                                                                           Perm.PROJECT_EDIT, Perm.PROJECT_FUNDS, Perm.PROJECT_INSPECT,
-                                                                          Perm.PROJECT_MANAGE, Perm.PROJECT_REVIEW},
+                                                                          Perm.PROJECT_MANAGE, Perm.PROJECT_REVIEW, Perm.RELOCATION_EDIT,
+                                                                          Perm.RELOCATION_CONFIRM, Perm.RELOCATION_MONITOR,
+                                                                          Perm.RELOCATION_INSPECT, Perm.RELOCATION_MANAGE},
              description=_("市级日常经办")),
         Role("county_reviewer", _("县级审核"), (Level.COUNTY,),
              _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.REQUEST_DECIDE, Perm.VERIFICATION_SIGN,
-                                Perm.SUBSIDY_REVIEW, Perm.PROJECT_INSPECT}, description=_("审核本县变更与批次")),
+                                Perm.SUBSIDY_REVIEW, Perm.PROJECT_INSPECT, Perm.RELOCATION_CONFIRM, Perm.RELOCATION_MONITOR,
+                                Perm.RELOCATION_INSPECT}, description=_("审核本县变更与批次")),
         Role("county_clerk", _("县级经办"), (Level.COUNTY,),
-             _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.PROJECT_EDIT, Perm.PROJECT_FUNDS, Perm.PROJECT_INSPECT},
+             _BUSINESS_BASE | _REGISTRY_CLERK | {Perm.PROJECT_EDIT, Perm.PROJECT_FUNDS, Perm.PROJECT_INSPECT, Perm.RELOCATION_EDIT,
+                                                 Perm.RELOCATION_CONFIRM, Perm.RELOCATION_MONITOR},
              description=_("导入名册、发起批次、填报项目进度")),
-        Role("township_clerk", _("乡镇经办"), (Level.TOWNSHIP,), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REQUEST_SUBMIT},
+        Role("township_clerk", _("乡镇经办"), (Level.TOWNSHIP,), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REQUEST_SUBMIT,
+                                                                               Perm.RELOCATION_EDIT},
              description=_("录入并提出本乡镇变更、公示")),
         Role("finance", _("财务"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.PROJECT_FUNDS},
              description=_("查看资金与发放，登记项目资金支付")),
-        Role("auditor", _("审计"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.PROJECT_INSPECT},
+        Role("auditor", _("审计"), (Level.CITY, Level.COUNTY), _BUSINESS_BASE | {Perm.REGISTRY_VIEW_PII, Perm.REGISTRY_EXPORT, Perm.PROJECT_INSPECT,
+                                                                              Perm.RELOCATION_INSPECT},
              description=_("查账、追溯每一笔资金，登记审计发现")),
         Role("leader", _("领导(只读)"), (Level.CITY, Level.COUNTY, Level.TOWNSHIP), _BUSINESS_BASE, description=_("查看看板与通报")),
         Role("sysadmin", _("系统管理员"), (Level.PROVINCE, Level.CITY, Level.COUNTY),

@@ -37,6 +37,10 @@ DEFAULTS: dict[str, tuple[str, Any, str]] = {
     "projects.progress_deadline_day": ("2021-01-01", 5, "项目月度进度于次月5日前报送，逾期锁定（市级可解锁）"),
     "projects.design_threshold_yuan": ("2021-01-01", 1000000, "总投资100万元及以上的项目须由具备相应资质的设计单位设计"),
     "relocation.max_area_per_person": ("2016-01-01", 25, "建档立卡户人均住房面积不超过25平方米"),
+    "relocation.labour_age": ("2016-01-01", [16, 60], "劳动年龄：年满16周岁至未满61周岁（按周岁计，含两端）"),
+    "relocation.income_line_yuan": ("2021-01-01", 7000, "防返贫监测收入线（元/人·年），由省级每年确定"),
+    "relocation.medical_high_yuan": ("2021-01-01", 10000, "年度合规自付医疗费用超过该值即列入风险预警"),
+    "relocation.elimination_months": ("2021-01-01", 6, "落实帮扶措施满该月数且收入稳定超过监测线方可申请风险消除"),
 }
 
 

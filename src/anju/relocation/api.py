@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from anju.core.api_base import ERRORS, ErrorOut, Pagination, Text
 from anju.relocation import selectors
 from anju.relocation.models import Site
-from anju.relocation.services import site_create, site_update
+from anju.relocation.services.sites import site_create, site_update
 
 router = Router(tags=["relocation"])
 

@@ -16,7 +16,7 @@ from anju.divisions.codes import prefix_of
 from anju.divisions.selectors import division_names
 from anju.relocation import selectors
 from anju.relocation.forms import SiteFilterForm, SiteForm
-from anju.relocation.services import site_create, site_update
+from anju.relocation.services.sites import site_create, site_update
 from anju.web.forms import form_error
 
 

@@ -1,0 +1,5 @@
+"""Relocation API: checks."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

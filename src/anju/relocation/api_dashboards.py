@@ -1,0 +1,5 @@
+"""Relocation API: dashboards."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

@@ -1,0 +1,5 @@
+"""Relocation API: identification."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

@@ -1,0 +1,5 @@
+"""Relocation API: imports."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

@@ -1,0 +1,5 @@
+"""Relocation API: metrics."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

@@ -1,0 +1,5 @@
+"""Relocation API: monitoring."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

@@ -1,0 +1,5 @@
+"""Relocation API: steps."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

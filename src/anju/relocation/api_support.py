@@ -1,0 +1,5 @@
+"""Relocation API: support."""
+
+from ninja import Router
+
+router = Router(tags=["relocation"])

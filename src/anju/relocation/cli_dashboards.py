@@ -1,0 +1,9 @@
+"""`anju relocation` commands: dashboards."""
+
+from __future__ import annotations
+
+import click  # noqa: F401
+
+
+def register(group) -> None:
+    pass
