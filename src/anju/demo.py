@@ -150,8 +150,14 @@ def _projects_step(summary: DemoSummary) -> None:
     projects_step(summary)
 
 
+def _relocation_step(summary: DemoSummary) -> None:
+    from anju.relocation.demo import relocation_step
+
+    relocation_step(summary)
+
+
 DEMO_STEPS: list[DemoStep] = [_divisions_step, _accounts_step, _population_step, _verification_step, _requests_step, _subsidies_step,
-                              _projects_step]
+                              _projects_step, _relocation_step]
 
 
 def build_demo() -> DemoSummary:
