@@ -135,7 +135,7 @@ def test_city_admin_logs_in_with_totp_and_uses_the_shell(live_server, browser, m
     assert "区划树" in browser.page_source
     assert "清江市" in _css(browser, "main h1").text
     sections = [h.text for h in browser.execute_script("return document.querySelectorAll('aside.sidebar h2')")]
-    assert sections == ["工作台", "人口名册", "直补发放", "扶持项目", "基础数据", "个人"], sections
+    assert sections == ["工作台", "人口名册", "直补发放", "扶持项目", "搬迁后续扶持", "基础数据", "个人"], sections
     assert "王市管" in _css(browser, "header .who").text
 
     # The division tree expands lazily: a county's townships arrive by fetch.

@@ -60,6 +60,7 @@ class ProjectOut(Schema):
     category: str
     category_name: str = ""
     plan_id: int | None
+    site_id: int | None = None
     year: int | None
     content: str
     planned_investment_yuan: str = Field(..., description="计划投资（元）")
@@ -177,6 +178,7 @@ class ProjectIn(Schema):
     planned_start: date | None = None
     planned_completion: date | None = None
     note: Text = Field("", max_length=2000)
+    site_id: int | None = Field(None, ge=1, le=2**31 - 1, description="易地搬迁安置点 id（/relocation/sites）")
 
 
 class ProjectPatch(Schema):
@@ -199,6 +201,7 @@ class ProjectPatch(Schema):
     planned_start: date | None = None
     planned_completion: date | None = None
     note: Text | None = Field(None, max_length=2000)
+    site_id: int | None = Field(None, ge=1, le=2**31 - 1, description="null 清除安置点")
 
 
 class ProjectStageIn(Schema):
@@ -246,13 +249,13 @@ class ProjectTermPatch(Schema):
     active: bool | None = None
 
 
-NULLABLE = {"year", "plan", "owner", "planned_start", "planned_completion"}  # null clears these; null elsewhere leaves a field
+NULLABLE = {"year", "plan", "owner", "planned_start", "planned_completion", "site"}  # null clears these; null elsewhere leaves a field
 
 
 def _service_changes(data: dict) -> dict:
     changes = {}
     for key, value in data.items():
-        field = {"plan_id": "plan", "planned_investment_yuan": "planned_investment"}.get(key, key)
+        field = {"plan_id": "plan", "planned_investment_yuan": "planned_investment", "site_id": "site"}.get(key, key)
         if value is None and field not in NULLABLE:
             continue
         changes[field] = str(value) if key in ("program",) and value is not None else value

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q
 from anju.divisions.codes import prefix_of
 from anju.divisions.models import Division, Level
@@ -68,6 +69,17 @@ def plan_choices(actor) -> list:
     return [("", "—")] + [(p.pk, f"{p.name}（{p.start_year}—{p.end_year}）") for p in plans]
 
 
+def site_choices(actor, project=None) -> list:
+    """Relocation sites the actor may see (a project may be built for one), plus the project's current site."""
+    from anju.relocation.selectors import site_list
+
+    sites = list(site_list(actor=actor).only("pk", "code", "name")) if actor is not None and actor.can(Perm.RELOCATION_VIEW) else []
+    choices = [("", "—")] + [(s.pk, f"{s.name}（{s.code}）") for s in sites]
+    if project is not None and project.site_id and project.site_id not in dict(choices):
+        choices.append((project.site_id, project.site.name))
+    return choices
+
+
 class ProjectForm(forms.Form):
     code = forms.CharField(label=_("项目编码"), max_length=40)
     name = forms.CharField(label=_("项目名称"), max_length=200)
@@ -92,6 +104,8 @@ class ProjectForm(forms.Form):
     planned_start = forms.DateField(label=_("计划开工日期"), required=False, widget=DateInput())
     planned_completion = forms.DateField(label=_("计划完工日期"), required=False, widget=DateInput())
     note = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    site = forms.TypedChoiceField(label=_("安置点"), required=False, coerce=int, empty_value=None, choices=(),
+                                  help_text=_("为易地搬迁安置点建设的项目，选择其安置点"))
 
     def __init__(self, *args, actor=None, project=None, owners=(), lock_core: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,6 +122,7 @@ class ProjectForm(forms.Form):
         if project is not None and project.owner_id and project.owner not in owners:
             owners.append(project.owner)
         self.fields["owner"].choices = [("", "—")] + [(u.username, f"{u.full_name or u.username}（{u.username}）") for u in owners]
+        self.fields["site"].choices = site_choices(actor, project)
         if lock_core:  # after 立项/下达 the approved figures are the city's to change: shown, not editable
             for name in ("name", "division_code", "program", "planned_investment", "investment_unit"):
                 self.fields[name].disabled = True
@@ -122,7 +137,7 @@ class ProjectForm(forms.Form):
                 "responsible_person": project.responsible_person, "responsible_phone": project.responsible_phone,
                 "owner": project.owner.username if project.owner_id else "", "design_institute": project.design_institute,
                 "design_qualified": project.design_qualified, "planned_start": project.planned_start,
-                "planned_completion": project.planned_completion, "note": project.note}
+                "planned_completion": project.planned_completion, "note": project.note, "site": project.site_id}
 
     def service_kwargs(self) -> dict:
         d = dict(self.cleaned_data)

@@ -18,11 +18,12 @@ def _register() -> None:
         cli_imports,
         cli_metrics,
         cli_monitoring,
+        cli_sites,
         cli_steps,
         cli_support,
     )
 
-    for module in (cli_identification, cli_steps, cli_support, cli_imports, cli_metrics, cli_monitoring, cli_checks, cli_dashboards):
+    for module in (cli_sites, cli_identification, cli_steps, cli_support, cli_imports, cli_metrics, cli_monitoring, cli_checks, cli_dashboards):
         module.register(relocation_group)
 
 

@@ -379,32 +379,30 @@ class _Builder:
         return created
 
     def _spot_check(self) -> int:
-        """One random check of a county's relocated households, drawn with a recorded seed, half recorded."""
-        from anju.relocation.models import Relocation, SpotCheck, SpotCheckItem
+        """One random check of a county's relocated households, drawn by the service with a recorded seed (so the page's
+        re-draw gives the same households), half of them recorded, a quarter of those with a discrepancy to follow up."""
+        from anju.relocation.models import SpotCheckItem
+        from anju.relocation.services.checks import check_draw, population_ids
 
         rng, today = self.rng, self.today
-        county = "429921"
-        ids = sorted(Relocation.objects.filter(division_code__startswith=county).values_list("household_id", flat=True))
-        if not ids:
+        actor = self.users.get("demo_city_clerk")
+        if actor is None:
             return 0
-        seed = "20261015-白云县"
-        size = min(len(ids), 20)
-        sample = random.Random(seed).sample(ids, size)  # noqa: S311 (a reproducible audit sample, not a secret)
-        divisions = dict(Relocation.objects.filter(household_id__in=sample).values_list("household_id", "division_code"))
-        check = SpotCheck.objects.create(name="白云县搬迁户后续扶持随机抽查", division_code=county.ljust(12, "0"), method="random", seed=seed,
-                                         population=len(ids), sample_size=size, as_of=today - dt.timedelta(days=30),
-                                         created_by=self.users.get("demo_city_clerk"))
-        items = []
-        for order, hid in enumerate(sample, start=1):
-            result, findings, follow = "pending", "", "none"
-            if order <= size // 2:
-                result = "discrepancy" if order % 4 == 0 else "consistent"
-                if result == "discrepancy":
-                    findings, follow = rng.choice(["就业信息与实际不符，已返乡未更新", "低保人数与实际家庭人口不一致", "未落实公益性岗位"]), "open"
-            items.append(SpotCheckItem(spot_check=check, household_id=hid, division_code=divisions[hid], order=order, result=result,
-                                       findings=findings, checked_on=today - dt.timedelta(days=rng.randint(1, 20)) if result != "pending" else None,
-                                       checker="县乡村振兴局核查组" if result != "pending" else "", follow_up=follow,
-                                       follow_up_owner="所在乡镇经办" if follow == "open" else "",
-                                       follow_up_deadline=today + dt.timedelta(days=15) if follow == "open" else None))
-        SpotCheckItem.objects.bulk_create(items)
+        as_of = today - dt.timedelta(days=30)
+        population = len(population_ids(as_of=as_of, prefix="429921", site_id=None))
+        if not population:
+            return 0
+        check = check_draw(actor=actor, as_of=as_of, scope="429921", size=min(20, population), seed="20261015-白云县",
+                           name="白云县搬迁户后续扶持随机抽查")
+        items = list(check.items.order_by("order"))
+        for item in items[: len(items) // 2]:
+            item.checked_on = today - dt.timedelta(days=rng.randint(1, 20))
+            item.checker = "县乡村振兴局核查组"
+            item.result = SpotCheckItem.Result.DISCREPANCY if item.order % 4 == 0 else SpotCheckItem.Result.CONSISTENT
+            if item.result == SpotCheckItem.Result.DISCREPANCY:
+                item.findings = rng.choice(["就业信息与实际不符，已返乡未更新", "低保人数与实际家庭人口不一致", "未落实公益性岗位"])
+                item.follow_up, item.follow_up_owner = SpotCheckItem.FollowUp.OPEN, "所在乡镇经办"
+                item.follow_up_deadline = today + dt.timedelta(days=15)
+        SpotCheckItem.objects.bulk_update(items, ["checked_on", "checker", "result", "findings", "follow_up", "follow_up_owner",
+                                                  "follow_up_deadline"])
         return 1

@@ -1,6 +1,13 @@
-"""Relocation pages: dashboards."""
+"""Relocation pages: dashboards, the map of sites, ledgers and the situation report."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from anju.relocation import views_dashboards as views
 
 app_name = "relocation_dashboards"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.dashboard, name="index"),
+    path("map.svg", views.map_download, name="map"),
+    path("ledgers/", views.ledger, name="ledger"),
+    path("report/", views.report, name="report"),
+]

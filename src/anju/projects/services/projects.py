@@ -51,6 +51,7 @@ MSG_DATE_FUTURE = _("%(field)s不能晚于今天")
 MSG_ACTUAL_ORDER = _("实际完工日期不能早于实际开工日期")
 MSG_START_STAGE = _("项目尚未立项/下达（当前阶段：%(stage)s），不能填写实际开工日期")
 MSG_COMPLETION_STAGE = _("项目尚未开工实施（当前阶段：%(stage)s），不能填写实际完工日期")
+MSG_SITE = _("安置点不存在或不在您的查看范围内")
 
 LABELS = {
     "code": _("项目编码"), "name": _("项目名称"), "division_code": _("项目地点"), "program": _("项目类型"), "category": _("项目类别"),
@@ -58,13 +59,13 @@ LABELS = {
     "beneficiaries": _("受益移民人数"), "responsible_unit": _("责任单位"), "responsible_person": _("责任人"),
     "responsible_phone": _("联系电话"), "owner": _("责任人账号"), "design_institute": _("设计单位"),
     "design_qualified": _("具备相应设计资质"), "planned_start": _("计划开工日期"), "planned_completion": _("计划完工日期"),
-    "actual_start": _("实际开工日期"), "actual_completion": _("实际完工日期"), "note": _("备注"),
+    "actual_start": _("实际开工日期"), "actual_completion": _("实际完工日期"), "note": _("备注"), "site": _("安置点"),
 }
 TEXT_LIMITS = {"name": 200, "content": 5000, "responsible_unit": 100, "responsible_person": 50, "responsible_phone": 30,
                "design_institute": 100, "note": 2000}
 EDITABLE = ("code", "name", "division_code", "program", "category", "plan", "year", "content", "planned_investment", "beneficiaries",
             "responsible_unit", "responsible_person", "responsible_phone", "owner", "design_institute", "design_qualified",
-            "planned_start", "planned_completion", "note")
+            "planned_start", "planned_completion", "note", "site")
 CORE = ("name", "division_code", "planned_investment", "program")  # what the approval (立项/下达) fixed
 MIN_YEAR, MAX_YEAR = 2000, 2100
 UNITS = (money.YUAN, money.WAN, "fen")
@@ -223,6 +224,19 @@ def resolve_owner(value):
     return user
 
 
+def _site(actor, value):
+    """A relocation site (a Site or its id) the actor may read, or None: a project may be built for a resettlement site."""
+    from anju.relocation.models import Site
+    from anju.relocation.selectors import access_site
+
+    if value in (None, ""):
+        return None
+    try:
+        return access_site(actor, value.pk if isinstance(value, Site) else value)
+    except (NotFound, PermissionDenied):
+        raise _invalid("site", MSG_SITE, "site_unknown") from None
+
+
 def _check_owner(owner, division_code: str) -> None:
     """The owner receives the project's warnings: an active account that may read the project."""
     if owner is None:
@@ -264,6 +278,8 @@ def _clean(actor, field: str, value, unit: str) -> Any:
         return bool(value)
     if field in ("planned_start", "planned_completion"):
         return _date(field, value)
+    if field == "site":
+        return _site(actor, value)
     return _text(field, value, required=field == "name")
 
 
@@ -275,21 +291,21 @@ def snapshot(p: Project) -> dict[str, Any]:
             "responsible_phone": p.responsible_phone, "owner": p.owner.username if p.owner_id else None,
             "design_institute": p.design_institute, "design_qualified": p.design_qualified, "planned_start": p.planned_start,
             "planned_completion": p.planned_completion, "actual_start": p.actual_start, "actual_completion": p.actual_completion,
-            "stage": p.stage, "note": p.note}
+            "stage": p.stage, "note": p.note, "site": p.site_id}
 
 
 def project_create(*, actor, code: str, name: str, division_code: str, program: str, category: str, planned_investment=0,
                    investment_unit: str = money.YUAN, year: int | None = None, plan=None, content: str = "", beneficiaries: int = 0,
                    responsible_unit: str = "", responsible_person: str = "", responsible_phone: str = "", owner=None,
                    design_institute: str = "", design_qualified: bool = False, planned_start: dt.date | None = None,
-                   planned_completion: dt.date | None = None, note: str = "") -> Project:
+                   planned_completion: dt.date | None = None, note: str = "", site=None) -> Project:
     """A new project in the reserve library (储备) at a county, township or village of the actor's entry scope."""
     require_perm(actor, Perm.PROJECT_EDIT)
     values = {"name": name, "division_code": division_code, "program": program, "category": category, "plan": plan, "year": year,
               "content": content, "planned_investment": planned_investment, "beneficiaries": beneficiaries,
               "responsible_unit": responsible_unit, "responsible_person": responsible_person, "responsible_phone": responsible_phone,
               "owner": owner, "design_institute": design_institute, "design_qualified": design_qualified,
-              "planned_start": planned_start, "planned_completion": planned_completion, "note": note}
+              "planned_start": planned_start, "planned_completion": planned_completion, "note": note, "site": site}
     clean = {"code": _code(code)}
     for field in ("name", "division_code", "program", "category", *[f for f in values if f not in ("name", "division_code", "program",
                                                                                                     "category")]):

@@ -1,0 +1,352 @@
+"""Relocation follow-up metrics (后续扶持指标) as of a day, per site, township, county or city, and their total row.
+
+Definitions (the brief's shared ones, shown on the page as 口径说明):
+- population on D: persons whose relocation Enrolment has an `active` EnrolmentStatus period covering D
+  (valid_from <= D < valid_to, open when NULL); household, site and division are the enrolment's. The registry keeps
+  Enrolment.status/status_since equal to the open period's status/valid_from, so an enrolment whose status began by D
+  is read from its own row and only those changed after D read their periods;
+- labour person: in the population, age in whole years on D within policy `relocation.labour_age` [min, max] (both ends
+  included) and LabourCapacity not `none`/`student` (no row: able); labour household: at least one labour person;
+- employed person: an Employment with started_on <= D <= ended_on (open when NULL); labour_households_employed: labour
+  households with at least one employed member of the population; employment_rate = that / labour_households;
+- monitored household: a MonitoringCase with included_on <= D < eliminated_on (open when NULL);
+- 低保 coverage: households with a Welfare (dibao or tekun) started_on <= D <= ended_on, over households;
+- per-capita net income of year Y (default D.year − 1): Σ Income net / Σ Income persons over the households with a row.
+
+A household is counted in one group only: where its members of the population are (by site: the site any of them is
+placed at, the highest site id when they differ; by division: the lowest code), with all its members of the population.
+
+Everything is aggregated in the database by one statement: the population (enrolments × covering status period), one
+row per person with its labour and employment flags, one row per household, then each measure grouped by the household's
+group, the measures stacked with UNION ALL (a tag per measure), so Python only reads a few rows per group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from anju.accounts.roles import Perm
+from anju.core.access import code_prefix_q, require_perm
+from anju.core.exceptions import ValidationFailed
+from anju.core.models import PolicyVersion
+from anju.core.policy import policy_value
+from anju.divisions.models import Division, Level
+from anju.registry.models import Enrolment, EnrolmentStatus, Person, Program
+from anju.relocation.models import Employment, Income, LabourCapacity, MonitoringCase, Site, Welfare
+
+BY_SITE, BY_TOWNSHIP, BY_COUNTY, BY_CITY = "site", "township", "county", "city"
+GROUPINGS = (BY_SITE, BY_TOWNSHIP, BY_COUNTY, BY_CITY)
+GROUPING_LABELS = {BY_SITE: gettext_lazy("按安置点"), BY_TOWNSHIP: gettext_lazy("按乡镇（街道）"), BY_COUNTY: gettext_lazy("按县（市、区）"),
+                   BY_CITY: gettext_lazy("按市（州）")}
+PREFIX_LENGTHS = {BY_TOWNSHIP: 9, BY_COUNTY: 6, BY_CITY: 4}
+LEVELS = {BY_TOWNSHIP: Level.TOWNSHIP, BY_COUNTY: Level.COUNTY, BY_CITY: Level.CITY}
+NO_SITE_NAME = gettext_lazy("未安置到点")
+LABOUR_AGE_KEY = "relocation.labour_age"
+NOT_LABOUR = (LabourCapacity.Capacity.NONE, LabourCapacity.Capacity.STUDENT)
+WELFARE_KINDS = (Welfare.Kind.DIBAO, Welfare.Kind.TEKUN)
+EMPLOYMENT_KINDS = list(Employment.Kind.values)
+CATEGORIES = list(MonitoringCase.Category.values)
+
+MSG_SCOPE = gettext_lazy("范围应为 2 至 12 位的区划代码（如 4299、429921）")
+MSG_SCOPE_UNKNOWN = gettext_lazy("区划代码“%(code)s”不存在")
+MSG_SCOPE_OUTSIDE = gettext_lazy("范围“%(code)s”不在您的查看范围内")
+MSG_BY = gettext_lazy("分组方式应为 site（安置点）、township（乡镇）、county（县）或 city（市）")
+MSG_AS_OF = gettext_lazy("统计日期无效")
+MSG_YEAR = gettext_lazy("收入年度无效")
+
+DEFINITIONS = [
+    gettext_lazy("搬迁人口：易地扶贫搬迁扶持对象中，统计日处于“在册”状态期间的人员（暂停、核减期间不计）；户、安置点和所在区划按扶持对象登记。"),
+    gettext_lazy("劳动力：统计日按周岁计算年龄在劳动年龄段内（政策“relocation.labour_age”，含两端，默认16至60周岁），"
+                 "且劳动能力不是“丧失劳动力”或“在校生”（未登记劳动能力的视为普通劳动力）。有劳动力户：至少有1名劳动力的户。"),
+    gettext_lazy("就业：统计日在就业期间内（开始日期不晚于统计日，结束日期为空或不早于统计日）。"
+                 "有劳动力户中至少1人就业的户数 ÷ 有劳动力户数 = 至少1人就业率；分母为 0 时不计算（显示“—”）。"),
+    gettext_lazy("分类型就业人数：统计日在岗的搬迁人员按就业类型计人数，同时有两种类型就业的各计1次，故各类型之和可能大于就业人数。"),
+    gettext_lazy("人均纯收入：收入年度（默认统计日上一年）有收入调查的搬迁户纯收入合计 ÷ 其家庭人口合计；"
+                 "纯收入 = 工资性 + 生产经营性 + 财产性 + 转移性收入 − 生产经营性支出。"),
+    gettext_lazy("低保覆盖率：统计日享受低保或特困供养的搬迁户数 ÷ 搬迁户数。"),
+    gettext_lazy("监测户：统计日处于监测期的防返贫监测对象（纳入监测日期不晚于统计日、尚未风险消除或消除日期晚于统计日），"
+                 "待认定和不予纳入的不计；按监测对象类别分列。"),
+    gettext_lazy("每户只计入一个分组：按安置点统计时计入其成员安置的安置点，按区划统计时计入其成员登记的所在区划。"),
+]
+
+
+# --- arguments -----------------------------------------------------------------------------------------------------
+
+def _significant(code: str) -> str:
+    """'429921000000' → '429921': a full 12-digit code is cut to its level's prefix."""
+    if len(code) != 12:
+        return code
+    for n in (2, 4, 6, 9):
+        if code[n:] == "0" * (12 - n):
+            return code[:n]
+    return code
+
+
+def metrics_scope(actor, scope: str | None) -> tuple[str, str]:
+    """(prefix, name) of the divisions covered: the actor's view scope, or `scope` when it lies within it."""
+    view = actor.view_prefix
+    raw = (scope or "").strip()
+    if not raw:
+        prefix = view
+    else:
+        if not raw.isascii() or not raw.isdigit() or not 2 <= len(raw) <= 12:
+            raise ValidationFailed(MSG_SCOPE, code="scope_invalid", detail={"field": "scope"})
+        prefix = _significant(raw)
+        if not prefix.startswith(view):
+            raise ValidationFailed(MSG_SCOPE_OUTSIDE % {"code": raw}, code="scope_outside", detail={"field": "scope"})
+    division = Division.objects.filter(code=prefix.ljust(12, "0")).only("code", "name", "level").first()
+    if division is None or (raw and division.prefix != prefix):
+        raise ValidationFailed(MSG_SCOPE_UNKNOWN % {"code": raw or prefix}, code="scope_unknown", detail={"field": "scope"})
+    return prefix, division.name
+
+
+def _check(as_of, by, income_year) -> None:
+    if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+        raise ValidationFailed(MSG_AS_OF, code="as_of_invalid", detail={"field": "as_of"})
+    if by not in GROUPINGS:
+        raise ValidationFailed(MSG_BY, code="by_invalid", detail={"field": "by"})
+    if income_year is not None and (not isinstance(income_year, int) or isinstance(income_year, bool) or not 1900 <= income_year <= 2200):
+        raise ValidationFailed(MSG_YEAR, code="year_invalid", detail={"field": "income_year"})
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (28 February for 29 February in a common year): a person born on or before it is at
+    least `years` old on `day` in whole years."""
+    year = day.year - years
+    if year < dt.MINYEAR:
+        return dt.date.min
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
+def labour_bands(prefix: str, as_of: dt.date) -> list[tuple[str, int, int]]:
+    """[(scope, min, max)] of the labour-age policy in force on as_of: the prefix's own band last (scope = prefix) after the
+    narrower scopes under it that set their own, longest first."""
+    bands = []
+    narrower = sorted({s for s in PolicyVersion.objects.filter(key=LABOUR_AGE_KEY, effective_from__lte=as_of).values_list("scope", flat=True)
+                       if s and len(s) > len(prefix) and s.startswith(prefix)}, key=lambda s: (-len(s), s))
+    for scope in [*narrower, prefix]:
+        low, high = policy_value(LABOUR_AGE_KEY, on=as_of, division_code=scope)
+        bands.append((scope, int(low), int(high)))
+    return bands
+
+
+# --- the SQL -------------------------------------------------------------------------------------------------------
+
+class _Sql:
+    def __init__(self):
+        self.values: list = []
+
+    def p(self, value) -> str:
+        self.values.append(value)
+        return "%s"
+
+
+def _range(q: _Sql, column: str, prefix: str) -> str:
+    return f"{column} >= {q.p(prefix)} AND {column} < {q.p(prefix + ':')}"
+
+
+def _labour_sql(q: _Sql, bands, as_of: dt.date) -> str:
+    """1/0: the person of `pp` is of labour age on as_of under the band of their division."""
+    def band(low, high):
+        return f"per.birth_date <= {q.p(years_before(as_of, low))} AND per.birth_date > {q.p(years_before(as_of, high + 1))}"
+
+    *narrower, (_scope, low, high) = bands
+    if not narrower:
+        return f"CASE WHEN {band(low, high)} THEN 1 ELSE 0 END"
+    whens = " ".join(f"WHEN {_range(q, 'e.division_code', s)} THEN CASE WHEN {band(lo, hi)} THEN 1 ELSE 0 END" for s, lo, hi in narrower)
+    return f"CASE {whens} ELSE CASE WHEN {band(low, high)} THEN 1 ELSE 0 END END"
+
+
+def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tuple[str, list]:
+    q = _Sql()
+    enrolment, status, person = Enrolment._meta.db_table, EnrolmentStatus._meta.db_table, Person._meta.db_table
+    capacity, employment = LabourCapacity._meta.db_table, Employment._meta.db_table
+    welfare, income, case = Welfare._meta.db_table, Income._meta.db_table, MonitoringCase._meta.db_table
+    key = "COALESCE(e.site_id, 0)" if by == BY_SITE else f"SUBSTR(e.division_code, 1, {PREFIX_LENGTHS[by]})"
+    pick = "MAX" if by == BY_SITE else "MIN"
+    # Parameters are bound in textual order: every piece below is written in the order it appears in the statement.
+    # A wide scope (a city) reads most of the table: on SQLite a scan in table order beats the index range plus a random row
+    # read per enrolment (`+column` keeps SQLite off the index); PostgreSQL's planner makes that choice itself.
+    wide = len(prefix) < 6
+    column = "+e.division_code" if wide and connection.vendor == "sqlite" else "e.division_code"
+    not_labour = ", ".join(q.p(c) for c in NOT_LABOUR)
+    labour = _labour_sql(q, labour_bands(prefix, as_of), as_of)
+    if wide:  # the people employed on D as one list built from one pass over the spells, not a probe per person
+        employed = (f"e.person_id IN (SELECT m.person_id FROM {employment} m WHERE m.started_on <= {q.p(as_of)} "
+                    f"AND (m.ended_on IS NULL OR m.ended_on >= {q.p(as_of)}))")
+    else:
+        employed = (f"EXISTS (SELECT 1 FROM {employment} m WHERE m.person_id = e.person_id AND m.started_on <= {q.p(as_of)} "
+                    f"AND (m.ended_on IS NULL OR m.ended_on >= {q.p(as_of)}))")
+    # On D the status is the enrolment's denormalised current one when that began by D (registry keeps status/status_since
+    # equal to the open period's); only enrolments whose status changed after D read their periods.
+    pp = (f"pp AS (SELECT e.household_id AS h, e.person_id AS p, {key} AS g, "
+          f"CASE WHEN e.person_id IN (SELECT c.person_id FROM {capacity} c WHERE c.capacity IN ({not_labour})) THEN 0 ELSE {labour} END AS lab, "
+          f"CASE WHEN {employed} THEN 1 ELSE 0 END AS emp "
+          f"FROM {enrolment} e JOIN {person} per ON per.id = e.person_id "
+          f"WHERE e.program = {q.p(Program.RELOCATION)} AND {_range(q, column, prefix)} "
+          f"AND ((e.status_since <= {q.p(as_of)} AND e.status = {q.p('active')}) OR (e.status_since > {q.p(as_of)} "
+          f"AND EXISTS (SELECT 1 FROM {status} s WHERE s.enrolment_id = e.id AND s.status = {q.p('active')} "
+          f"AND s.valid_from <= {q.p(as_of)} AND (s.valid_to IS NULL OR s.valid_to > {q.p(as_of)})))))")
+    hh = f"hh AS (SELECT h, {pick}(g) AS g, COUNT(*) AS n, MAX(lab) AS lab, MAX(emp) AS emp, SUM(emp) AS ne FROM pp GROUP BY h)"
+    ek = (f"ek AS (SELECT DISTINCT pp.h, pp.p, m.kind FROM pp JOIN {employment} m ON m.person_id = pp.p WHERE pp.emp = 1 "
+          f"AND m.started_on <= {q.p(as_of)} AND (m.ended_on IS NULL OR m.ended_on >= {q.p(as_of)}))")
+    kinds = ", ".join(q.p(k) for k in WELFARE_KINDS)
+    base = "SELECT 'b' AS t, g, '' AS k, COUNT(*) AS a, SUM(n) AS b, SUM(lab) AS c, SUM(lab * emp) AS d, SUM(ne) AS e FROM hh GROUP BY g"
+    by_kind = "SELECT 'k', hh.g, ek.kind, COUNT(*), 0, 0, 0, 0 FROM ek JOIN hh ON hh.h = ek.h GROUP BY hh.g, ek.kind"
+    welfare_q = (f"SELECT 'w', hh.g, '', COUNT(*), 0, 0, 0, 0 FROM hh WHERE EXISTS (SELECT 1 FROM {welfare} w WHERE w.household_id = hh.h "
+                 f"AND w.kind IN ({kinds}) AND w.started_on <= {q.p(as_of)} AND (w.ended_on IS NULL OR w.ended_on >= {q.p(as_of)})) "
+                 "GROUP BY hh.g")
+    income_q = (f"SELECT 'i', hh.g, '', COUNT(*), SUM(i.wage_fen + i.business_fen + i.property_fen + i.transfer_fen - i.costs_fen), "
+                f"SUM(i.persons), 0, 0 FROM hh JOIN {income} i ON i.household_id = hh.h AND i.year = {q.p(income_year)} GROUP BY hh.g")
+    case_on = (f"mc.household_id = hh.h AND mc.included_on IS NOT NULL AND mc.included_on <= {q.p(as_of)} "
+               f"AND (mc.eliminated_on IS NULL OR mc.eliminated_on > {q.p(as_of)})")
+    monitored = f"SELECT 'm', hh.g, '', COUNT(*), 0, 0, 0, 0 FROM hh WHERE EXISTS (SELECT 1 FROM {case} mc WHERE {case_on}) GROUP BY hh.g"
+    case_on2 = (f"mc.household_id = hh.h AND mc.included_on IS NOT NULL AND mc.included_on <= {q.p(as_of)} "
+                f"AND (mc.eliminated_on IS NULL OR mc.eliminated_on > {q.p(as_of)})")
+    by_category = (f"SELECT 'c', hh.g, mc.category, COUNT(DISTINCT hh.h), 0, 0, 0, 0 FROM hh JOIN {case} mc ON {case_on2} "
+                   "GROUP BY hh.g, mc.category")
+    sql = (f"WITH {pp}, {hh}, {ek} {base} UNION ALL {by_kind} UNION ALL {welfare_q} UNION ALL {income_q} "
+           f"UNION ALL {monitored} UNION ALL {by_category}")
+    return sql, q.values
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    """Run the read. PostgreSQL's JIT would compile the statement (its cost passes jit_above_cost) for longer than it runs."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL jit = off")
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+# --- rows ----------------------------------------------------------------------------------------------------------
+
+def _empty(code: str, name: str, income_year: int) -> dict:
+    return {"code": code, "name": name, "households": 0, "persons": 0, "labour_households": 0, "labour_households_employed": 0,
+            "employment_rate": None, "employed_persons": 0, "employed_by_kind": dict.fromkeys(EMPLOYMENT_KINDS, 0),
+            "monitored_households": 0, "monitored_by_category": dict.fromkeys(CATEGORIES, 0), "income_year": income_year,
+            "income_households": 0, "income_net_fen": 0, "income_persons": 0, "per_capita_income_fen": None,
+            "welfare_households": 0, "welfare_coverage": None}
+
+
+def _fraction(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _per_capita(net: int, persons: int) -> int | None:
+    """Σ net / Σ persons in whole fen, rounded half up (away from zero)."""
+    if not persons:
+        return None
+    return int((Decimal(net) / Decimal(persons)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _finish(row: dict) -> dict:
+    row["employment_rate"] = _fraction(row["labour_households_employed"], row["labour_households"])
+    row["welfare_coverage"] = _fraction(row["welfare_households"], row["households"])
+    row["per_capita_income_fen"] = _per_capita(row["income_net_fen"], row["income_persons"])
+    return row
+
+
+def _fill(row: dict, tag: str, k: str, a, b, c, d, e) -> None:
+    a, b, c, d, e = (int(v or 0) for v in (a, b, c, d, e))  # PostgreSQL sums bigint as numeric
+    if tag == "b":
+        row.update(households=a, persons=b, labour_households=c, labour_households_employed=d, employed_persons=e)
+    elif tag == "k":
+        row["employed_by_kind"][k] = row["employed_by_kind"].get(k, 0) + a
+    elif tag == "w":
+        row["welfare_households"] = a
+    elif tag == "i":
+        row.update(income_households=a, income_net_fen=b, income_persons=c)
+    elif tag == "m":
+        row["monitored_households"] = a
+    elif tag == "c":
+        row["monitored_by_category"][k] = row["monitored_by_category"].get(k, 0) + a
+
+
+def relocation_metrics(*, actor, as_of: dt.date, scope: str | None = None, by: str = BY_COUNTY,
+                       income_year: int | None = None) -> list[dict]:
+    """The follow-up metrics on `as_of` of the relocated population in the actor's view scope (or `scope`, a division within
+    it), one dict per site, township, county or city (`by`), ordered by code; see the module docstring for the definitions.
+
+    Each dict: code, name, households, persons, labour_households, labour_households_employed, employment_rate (float or
+    None), employed_persons, employed_by_kind {kind: persons}, monitored_households, monitored_by_category {category:
+    households}, income_year, income_households, income_net_fen, income_persons, per_capita_income_fen (int or None),
+    welfare_households, welfare_coverage (float or None); by site also site_id (None for 未安置到点), by division also
+    prefix (the 4-, 6- or 9-digit code prefix, for drilling down).
+    """
+    require_perm(actor, Perm.RELOCATION_VIEW)
+    _check(as_of, by, income_year)
+    prefix, _scope_name = metrics_scope(actor, scope)
+    year = income_year if income_year is not None else as_of.year - 1
+    data: dict = {}
+    for tag, g, k, *values in _rows(*_statement(prefix=prefix, as_of=as_of, by=by, income_year=year)):
+        g = int(g or 0) if by == BY_SITE else (g or "")
+        row = data.setdefault(g, _empty("", "", year))
+        _fill(row, tag, k or "", *values)
+    rows = _site_rows(prefix, data, year) if by == BY_SITE else _division_rows(prefix, by, data, year)
+    return [_finish(r) for r in rows]
+
+
+def _site_rows(prefix: str, data: dict, year: int) -> list[dict]:
+    sites = {s.pk: s for s in Site.objects.filter(code_prefix_q("division_code", prefix)).only("id", "code", "name", "division_code")}
+    missing = [g for g in data if g and g not in sites]
+    if missing:  # a site outside the scope that people of the scope are placed at
+        sites.update({s.pk: s for s in Site.objects.filter(pk__in=missing).only("id", "code", "name", "division_code")})
+    rows = []
+    for site in sorted(sites.values(), key=lambda s: (s.division_code, s.code)):
+        row = data.get(site.pk) or _empty("", "", year)
+        row.update(code=site.code, name=site.name, site_id=site.pk, division_code=site.division_code)
+        rows.append(row)
+    if 0 in data:
+        row = data[0]
+        row.update(code="", name=str(NO_SITE_NAME), site_id=None, division_code="")
+        rows.append(row)
+    return rows
+
+
+def _division_rows(prefix: str, by: str, data: dict, year: int) -> list[dict]:
+    n = PREFIX_LENGTHS[by]
+    if len(prefix) >= n:  # grouping coarser than the scope: the one division containing it
+        wanted = {prefix[:n]}
+    elif by == BY_TOWNSHIP:  # townships with relocated people
+        wanted = set()
+    else:  # every county (city) of the scope, with or without relocated people
+        wanted = {d.code[:n] for d in Division.objects.filter(code_prefix_q("code", prefix), level=LEVELS[by]).only("code")}
+    codes = sorted(wanted | {g for g in data if g})
+    names = dict(Division.objects.filter(code__in=[c.ljust(12, "0") for c in codes]).values_list("code", "name"))
+    rows = []
+    for c in codes:
+        full = c.ljust(12, "0")
+        row = data.get(c) or _empty("", "", year)
+        row.update(code=full, name=names.get(full, full), prefix=c)
+        rows.append(row)
+    return rows
+
+
+def metrics_total(rows: list[dict], *, name: str = "", income_year: int | None = None) -> dict:
+    """The total row of `rows` (households are counted in one group only, so sums are exact)."""
+    total = _empty("", name or _("合计"), income_year if income_year is not None else (rows[0]["income_year"] if rows else 0))
+    for r in rows:
+        for key in ("households", "persons", "labour_households", "labour_households_employed", "employed_persons", "monitored_households",
+                    "income_households", "income_net_fen", "income_persons", "welfare_households"):
+            total[key] += r[key]
+        for key in ("employed_by_kind", "monitored_by_category"):
+            for k, v in r[key].items():
+                total[key][k] = total[key].get(k, 0) + v
+    return _finish(total)
+
+
+__all__ = ["relocation_metrics", "metrics_total", "metrics_scope", "labour_bands", "years_before", "DEFINITIONS", "GROUPINGS",
+           "GROUPING_LABELS", "BY_SITE", "BY_TOWNSHIP", "BY_COUNTY", "BY_CITY", "NO_SITE_NAME", "MSG_SCOPE", "MSG_SCOPE_UNKNOWN",
+           "MSG_SCOPE_OUTSIDE", "MSG_BY", "MSG_AS_OF", "MSG_YEAR"]
