@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export ANJU_TEST_DATA_DIR ?= $(CURDIR)/var/test
 
-.PHONY: setup demo test lint check-migrations bench bench-divisions bench-import bench-search bench-verification bench-subsidies bench-bankfile bench-projects bench-relocation messages clean
+.PHONY: setup demo test lint check-migrations bench bench-divisions bench-import bench-search bench-verification bench-subsidies bench-bankfile bench-projects bench-relocation bench-relocation-imports messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ test: lint check-migrations
 
 # Benchmarks print tables with their floor measured in the same run (README, "Performance"). Each takes minutes;
 # BENCH_ARGS passes options, e.g. `make bench-import BENCH_ARGS="--persons 200000"`.
-bench: bench-divisions bench-import bench-search bench-verification bench-subsidies bench-bankfile bench-projects bench-relocation
+bench: bench-divisions bench-import bench-search bench-verification bench-subsidies bench-bankfile bench-projects bench-relocation bench-relocation-imports
 
 bench-divisions: setup
 	$(BIN)/python bench/divisions_load.py $(BENCH_ARGS)
@@ -55,6 +55,9 @@ bench-projects: setup
 
 bench-relocation: setup
 	$(BIN)/python bench/relocation_metrics.py $(BENCH_ARGS)
+
+bench-relocation-imports: setup
+	$(BIN)/python bench/relocation_imports.py $(BENCH_ARGS)
 
 messages: setup
 	cd src/anju && ../../$(BIN)/anju manage makemessages -l en --no-obsolete --no-wrap --ignore='migrations/*' && ../../$(BIN)/anju manage compilemessages -l en

@@ -219,6 +219,10 @@ RELOCATION_RULE_WRITES = [
     "GET /api/v1/relocation/dashboards/map",
     "GET /api/v1/relocation/metrics",
     "GET /api/v1/relocation/metrics/xlsx",
+    # a date query bounded to 2000–2100 (OpenAPI cannot bound a date), and before the labour-age policy it is a 409
+    "GET /api/v1/relocation/support/households",
+    "GET /api/v1/relocation/support/households/{household_id}",
+    "GET /api/v1/relocation/support/employments",
 ]
 
 # Writes whose services apply rules a JSON schema cannot state (password policy, a role's allowed division

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from anju.accounts.roles import Perm
 from anju.core.access import code_prefix_q
+from anju.core.terms import TermForm as BaseTermForm
 from anju.divisions.codes import prefix_of
 from anju.divisions.models import Division, Level
 from anju.projects.models import Plan, Program, Stage, Term
@@ -164,18 +165,5 @@ class ProjectStageForm(forms.Form):
         self.fields["on"].initial = dt.date.today()
 
 
-class TermForm(forms.Form):
-    kind = forms.ChoiceField(label=_("字典"), choices=Term.Kind.choices)
-    code = forms.RegexField(label=_("编码"), regex=r"^[A-Za-z0-9_-]{1,32}$", max_length=32,
-                            help_text=_("英文字母、数字、下划线或短横线；创建后不能修改"),
-                            error_messages={"invalid": _("编码应为 1 至 32 位英文字母、数字、下划线或短横线")})
-    name = forms.CharField(label=_("名称"), max_length=60)
-    sort = forms.IntegerField(label=_("排序"), required=False, min_value=0, max_value=32767, help_text=_("数字小的排在前面；留空排在最后"))
-    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
-
-    def __init__(self, *args, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if editing:
-            for name in ("kind", "code"):
-                self.fields[name].disabled = True
-                self.fields[name].required = False
+class TermForm(BaseTermForm):
+    kind_choices = Term.Kind.choices

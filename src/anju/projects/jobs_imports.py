@@ -1,70 +1,22 @@
-"""Project job kinds of the imports area: `projects.import` (a ledger, allocation, payment or progress file)."""
+"""Project job kinds of the imports area: `projects.import` (a ledger, allocation, payment or progress file).
+
+Saving the upload, the job's body and its stored result are shared with relocation (`anju.imports.kinds`)."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
-from pathlib import Path
-
-from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.accounts.roles import Perm
-from anju.core.jobs import job_create_inline, job_kind, job_submit, result_path
-from anju.projects.imports import KIND_LABELS
-from anju.projects.services.imports import check_import_kind, project_import
+from anju.core.jobs import job_kind
+from anju.imports.kinds import ERRORS_NAME, JOB_ERRORS_SHOWN  # noqa: F401  (kept importable from here)
+from anju.projects.services.imports import AREA, project_import
 
-JOB_ERRORS_SHOWN = 200  # the job page lists this many errors; the error workbook and the CLI have them all
-ERRORS_NAME = "导入错误报告.xlsx"
-
-
-def upload_dir(key) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "projects" / "imports" / str(key)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _title(kind: str) -> str:
-    return _("导入%(kind)s") % {"kind": KIND_LABELS[kind]}
-
-
-def project_import_submit(*, actor, kind: str, mode: str, uploaded, source: str = "web"):
-    """Save an uploaded file and queue its import (the kind's permission and the mode are checked first)."""
-    check_import_kind(actor, kind, mode)
-    name = Path(uploaded.name or "upload").name
-    path = upload_dir(uuid.uuid4()) / name
-    with open(path, "wb") as out:
-        for chunk in uploaded.chunks():
-            out.write(chunk)
-    params = {"kind": kind, "path": str(path), "filename": name, "mode": mode, "cleanup": True, "source": source}
-    return job_submit(actor=actor, kind="projects.import", params=params, title=_title(kind))
-
-
-def project_import_inline(*, actor, kind: str, mode: str, path: str, filename: str, errors: str = ""):
-    """A job row for an import the CLI runs in its own process."""
-    check_import_kind(actor, kind, mode)
-    params = {"kind": kind, "path": path, "filename": filename, "mode": mode, "errors": errors, "source": "cli"}
-    return job_create_inline(actor=actor, kind="projects.import", params=params, title=_title(kind))
+upload_dir = AREA.upload_dir
+project_import_submit = AREA.submit
+project_import_inline = AREA.inline
 
 
 # Any project role may hold the job; the service checks the kind's own permission (PROJECT_EDIT or PROJECT_FUNDS).
-@job_kind("projects.import", title=gettext_lazy("导入扶持项目数据"), permission=Perm.PROJECT_VIEW)
+@job_kind(AREA.job_kind, title=gettext_lazy("导入扶持项目数据"), permission=Perm.PROJECT_VIEW)
 def project_import_job(job, progress):
-    params = job.params
-    source = Path(params["path"])
-    errors_path = Path(params["errors"]) if params.get("errors") else result_path(job, ERRORS_NAME)
-    try:
-        report = project_import(actor=job.created_by, kind=params["kind"], source=source, filename=params.get("filename") or source.name,
-                                mode=params.get("mode") or "all-or-nothing", errors_path=errors_path, progress=progress, job=job)
-    finally:
-        if params.get("cleanup"):
-            shutil.rmtree(source.parent, ignore_errors=True)
-    if not report.errors_file or params.get("errors"):
-        job.result_file = ""
-    job.full_report = report  # the CLI, running the job in-process, prints every error; the stored result keeps the first ones
-    result = report.as_dict()
-    result["error_count"] = len(result["errors"])
-    result["errors"] = result["errors"][:JOB_ERRORS_SHOWN]
-    result["detail"] = result["errors"]
-    return result
+    return AREA.run_job(job, progress, project_import)

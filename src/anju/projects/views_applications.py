@@ -111,6 +111,25 @@ def _act(request, action, success: str, target):
     return target
 
 
+def _change(request, name: str, obj, service, success: str):
+    """A POSTed state change of a plan, guideline or application (`name`), `service(actor=, <name>=obj)`; the outcome is
+    a message on its detail page."""
+    return redirect(_act(request, lambda: service(actor=request.user, **{name: obj}), success, f"projects_applications:{name}_detail"),
+                    **{f"{name}_id": obj.pk})
+
+
+def _delete(request, name: str, obj, service, success: str):
+    """Delete a draft plan, guideline or application (`name`) through `service(actor=, <name>=obj)`: done, its list page;
+    refused (a Conflict), a message on its detail page."""
+    try:
+        service(actor=request.user, **{name: obj})
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(f"projects_applications:{name}_detail", **{f"{name}_id": obj.pk})
+    messages.success(request, success)
+    return redirect(f"projects_applications:{name}_list")
+
+
 # --- plans ----------------------------------------------------------------------------------------------------
 
 @login_required
@@ -234,35 +253,23 @@ def plan_project_remove(request, plan_id: int, project_id: int):
                          _("已移出规划：%(code)s") % {"code": project.code}, "projects_applications:plan_detail"), plan_id=plan.pk)
 
 
-def _plan_transition(request, plan_id: int, service, success: str):
-    plan = access_plan(request.user, plan_id)
-    return redirect(_act(request, lambda: service(actor=request.user, plan=plan), success, "projects_applications:plan_detail"),
-                    plan_id=plan.pk)
-
-
 @login_required
 @require_POST
 def plan_publish(request, plan_id: int):
-    return _plan_transition(request, plan_id, plan_services.plan_publish, _("规划已印发"))
+    return _change(request, "plan", access_plan(request.user, plan_id), plan_services.plan_publish, _("规划已印发"))
 
 
 @login_required
 @require_POST
 def plan_close(request, plan_id: int):
-    return _plan_transition(request, plan_id, plan_services.plan_close, _("规划已收官"))
+    return _change(request, "plan", access_plan(request.user, plan_id), plan_services.plan_close, _("规划已收官"))
 
 
 @login_required
 @require_POST
 def plan_delete(request, plan_id: int):
     plan = access_plan(request.user, plan_id)
-    try:
-        plan_services.plan_delete(actor=request.user, plan=plan)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return redirect("projects_applications:plan_detail", plan_id=plan.pk)
-    messages.success(request, _("已删除规划：%(name)s") % {"name": plan.name})
-    return redirect("projects_applications:plan_list")
+    return _delete(request, "plan", plan, plan_services.plan_delete, _("已删除规划：%(name)s") % {"name": plan.name})
 
 
 def _as_of(request) -> dt.date | None:
@@ -353,35 +360,25 @@ def guideline_detail(request, guideline_id: int):
         "state_counts": [(label, g.counts.get(code, 0)) for code, label in Application.State.choices]})
 
 
-def _guideline_transition(request, guideline_id: int, service, success: str):
-    g = access_guideline(request.user, guideline_id)
-    return redirect(_act(request, lambda: service(actor=request.user, guideline=g), success, "projects_applications:guideline_detail"),
-                    guideline_id=g.pk)
-
-
 @login_required
 @require_POST
 def guideline_publish(request, guideline_id: int):
-    return _guideline_transition(request, guideline_id, guideline_services.guideline_publish, _("指南已发布，各县可据此申报"))
+    return _change(request, "guideline", access_guideline(request.user, guideline_id), guideline_services.guideline_publish,
+                   _("指南已发布，各县可据此申报"))
 
 
 @login_required
 @require_POST
 def guideline_close(request, guideline_id: int):
-    return _guideline_transition(request, guideline_id, guideline_services.guideline_close, _("指南已截止，不再接受新的申报"))
+    return _change(request, "guideline", access_guideline(request.user, guideline_id), guideline_services.guideline_close,
+                   _("指南已截止，不再接受新的申报"))
 
 
 @login_required
 @require_POST
 def guideline_delete(request, guideline_id: int):
     g = access_guideline(request.user, guideline_id)
-    try:
-        guideline_services.guideline_delete(actor=request.user, guideline=g)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return redirect("projects_applications:guideline_detail", guideline_id=g.pk)
-    messages.success(request, _("已删除指南草稿：%(title)s") % {"title": g.title})
-    return redirect("projects_applications:guideline_list")
+    return _delete(request, "guideline", g, guideline_services.guideline_delete, _("已删除指南草稿：%(title)s") % {"title": g.title})
 
 
 @login_required
@@ -555,10 +552,4 @@ def application_reject(request, application_id: int):
 def application_delete(request, application_id: int):
     a = access_application(request.user, application_id)
     require_perm(request.user, Perm.PROJECT_EDIT)
-    try:
-        app_services.application_delete(actor=request.user, application=a)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return redirect("projects_applications:application_detail", application_id=a.pk)
-    messages.success(request, _("已删除申报草稿"))
-    return redirect("projects_applications:application_list")
+    return _delete(request, "application", a, app_services.application_delete, _("已删除申报草稿"))

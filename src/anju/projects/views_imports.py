@@ -1,76 +1,35 @@
 """Project import pages: upload (a job with live progress on the core job page), past imports, error workbooks and
-the templates of each kind."""
+the templates of each kind.
+
+The pages are the same in both program areas (anju.imports.kinds_web); here: the area, its form and its templates.
+"""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
-from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from anju.core.exceptions import ApplicationError
-from anju.core.pagination import paginate
+from anju.imports import kinds_web
 from anju.projects.forms_imports import ProjectImportForm
-from anju.projects.imports import KIND_LABELS, KINDS, SPECS
-from anju.projects.jobs_imports import project_import_submit
-from anju.projects.selectors_imports import (
-    access_project_import_batch,
-    batch_kind_label,
-    importable_kinds,
-    project_import_batch_list,
-    project_import_errors_file,
-    project_import_template,
-    require_importer,
-)
-from anju.web.forms import form_error
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from anju.projects.services.imports import AREA
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_index(request):
-    user = request.user
-    require_importer(user)
-    kinds = importable_kinds(user)
-    form = ProjectImportForm(request.POST or None, request.FILES or None, kinds=kinds, initial={"kind": request.GET.get("kind") or kinds[0]})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            job = project_import_submit(actor=user, kind=data["kind"], mode=data["mode"], uploaded=data["file"])
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            return redirect("jobs:detail", job_id=job.pk)
-    page = paginate(request, project_import_batch_list(actor=user))
-    for batch in page:
-        batch.kind_label = batch_kind_label(batch)
-    templates = [(k, KIND_LABELS[k], SPECS[k]) for k in KINDS]
-    return render(request, "projects/imports/index.html", {"form": form, "page": page, "templates": templates},
-                  status=422 if request.method == "POST" else 200)
+    return kinds_web.index_page(request, AREA, form_class=ProjectImportForm, template="projects/imports/index.html")
 
 
 @login_required
 def import_template(request, kind: str):
-    path, name = project_import_template(actor=request.user, kind=kind, folder=Path(tempfile.mkdtemp(prefix="anju-template-")))
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)  # noqa: SIM115 (FileResponse closes it)
+    return kinds_web.template_download(request.user, AREA, kind)
 
 
 @login_required
 def import_batch(request, batch_id: int):
-    batch = access_project_import_batch(request.user, batch_id)
-    batch.kind_label = batch_kind_label(batch)
-    result = batch.job.result if batch.job is not None and isinstance(batch.job.result, dict) else {}
-    return render(request, "projects/imports/batch.html", {"batch": batch, "errors": result.get("errors") or [],
-                                                           "error_count": result.get("error_count", 0), "warnings": result.get("warnings") or []})
+    return kinds_web.batch_page(request, AREA, batch_id, template="projects/imports/batch.html")
 
 
 @login_required
 def import_errors(request, batch_id: int):
-    path = project_import_errors_file(request.user, batch_id)
-    batch = access_project_import_batch(request.user, batch_id)
-    name = f"{Path(batch.file_name).stem}-错误报告.xlsx"
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)  # noqa: SIM115
+    return kinds_web.errors_download(request.user, AREA, batch_id)

@@ -19,6 +19,7 @@ from anju.core.api_base import ERRORS, Pagination, Text
 from anju.core.exceptions import ValidationFailed
 from anju.core.jobs import job_submit
 from anju.core.views_jobs import job_payload
+from anju.imports.kinds_web import FILE_RESPONSE, XLSX
 from anju.imports.readers import CSV_EXTENSIONS, EXCEL_EXTENSIONS
 from anju.registry.forms_imports import MSG_EXTENSION
 from anju.registry.jobs import upload_dir
@@ -110,12 +111,11 @@ def get_import(request, batch_id: int):
     return access_import_batch(request.auth, batch_id)
 
 
-@router.get("/templates/{program}", response=ERRORS, summary="下载名册导入模板（xlsx）",
-            openapi_extra={"responses": {200: {"description": "xlsx", "content": {"application/octet-stream": {}}}}})
+@router.get("/templates/{program}", response=ERRORS, summary="下载名册导入模板（xlsx）", openapi_extra=FILE_RESPONSE)
 def get_template(request, program: str):
     if program not in Program.values:
         from anju.core.exceptions import NotFound
 
         raise NotFound()
     path, name = roster_template(actor=request.auth, program=program, folder=Path(tempfile.mkdtemp(prefix="anju-template-")))
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)  # noqa: SIM115

@@ -168,7 +168,9 @@ class Enrolment(models.Model):
         verbose_name = _("扶持对象")
         constraints = [models.UniqueConstraint(fields=["person", "program"], name="enrolment_person_program")]
         indexes = [models.Index(fields=["program", "division_code"], name="enrolment_program_div"),
-                   models.Index(fields=["household"], name="enrolment_household")]
+                   models.Index(fields=["household"], name="enrolment_household"),
+                   models.Index(fields=["program", "household", "division_code", "person", "site", "status", "status_since"],
+                                name="enrolment_metrics_cover")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.program}"

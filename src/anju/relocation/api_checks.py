@@ -63,7 +63,7 @@ class SpotCheckItemOut(Schema):
         return sel.days_overdue(obj, date.today())
 
 
-class SpotCheckOut(Schema):
+class _SpotCheck(Schema):  # what a spot check shows in the list and on its own
     id: int
     name: str
     division_code: str
@@ -74,6 +74,9 @@ class SpotCheckOut(Schema):
     sample_size: int
     as_of: date
     state: Literal["open", "closed"]
+
+
+class SpotCheckOut(_SpotCheck):
     created_by: str | None = None
     created_at: datetime
     closed_on: date | None
@@ -88,17 +91,7 @@ class SpotCheckOut(Schema):
         return list(obj.items.select_related("household").order_by("order"))
 
 
-class SpotCheckListOut(Schema):
-    id: int
-    name: str
-    division_code: str
-    site_id: int | None
-    method: MethodCode
-    seed: str
-    population: int
-    sample_size: int
-    as_of: date
-    state: Literal["open", "closed"]
+class SpotCheckListOut(_SpotCheck):
     pending: int = 0
     open_follow_ups: int = 0
 

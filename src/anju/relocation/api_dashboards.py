@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from anju.core.api import JobOut
-from anju.core.api_base import ERRORS
+from anju.core.api_base import ERRORS, ErrorOut
 from anju.core.jobs import job_submit
 from anju.core.views_jobs import job_payload
 from anju.projects.money import yuan_text
@@ -125,12 +125,12 @@ def dashboard_payload(d: sd.Dashboard) -> dict:
                        "open_signals": d.issues.open_signals, "overdue_follow_ups": d.issues.overdue_follow_ups}}
 
 
-@router.get("/dashboard", response={200: RelocationDashboardOut, **ERRORS}, summary="搬迁后续扶持看板数据：总体、分地区、安置点、监测与问题")
+@router.get("/dashboard", response={200: RelocationDashboardOut, 409: ErrorOut, **ERRORS}, summary="搬迁后续扶持看板数据：总体、分地区、安置点、监测与问题")
 def dashboard(request, query: Query[RelocationDashboardQuery]):
     return dashboard_payload(sd.dashboard_data(actor=request.auth, as_of=query.as_of, scope=query.scope))
 
 
-@router.get("/map", response=ERRORS, summary="安置点分布图（SVG，下载留痕）",
+@router.get("/map", response={409: ErrorOut, **ERRORS}, summary="安置点分布图（SVG，下载留痕）",
             openapi_extra={"responses": {200: {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}}}})
 def site_map(request, query: Query[RelocationDashboardQuery]):
     svg, filename = map_export(actor=request.auth, as_of=query.as_of, scope=query.scope)

@@ -22,7 +22,7 @@ router = Router(tags=["relocation-identification"])
 WRITE_ERRORS = {**ERRORS, 409: ErrorOut}
 
 AMOUNT = r"^\d{1,13}(\.\d{1,2})?$"
-DIVISION = r"^\d{2,12}$"
+DIVISION = r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$"
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=100)]
 Short = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=300)]

@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from ninja import Field, Query, Router, Schema
 from pydantic import StringConstraints
 
-from anju.core.api_base import ERRORS
+from anju.core.api_base import ERRORS, ErrorOut
 from anju.projects.money import yuan_text
 from anju.relocation import reports_metrics as rm
 from anju.relocation import selectors_metrics as sm
@@ -81,14 +81,14 @@ def _table(request, query: RelocationMetricsQuery) -> dict:
             "total": total}
 
 
-@router.get("", response={200: RelocationMetricsOut, **ERRORS},
+@router.get("", response={200: RelocationMetricsOut, 409: ErrorOut, **ERRORS},
             summary="后续扶持指标：户数、人数、有劳动力户、至少1人就业率、分类型就业、人均纯收入、低保覆盖率、监测户")
 def relocation_metrics_table(request, query: Query[RelocationMetricsQuery]):
     t = _table(request, query)
     return {**t, "rows": [_row(r) for r in t["rows"]], "total": _row(t["total"]), "definitions": [str(d) for d in sm.DEFINITIONS]}
 
 
-@router.get("/xlsx", response=ERRORS, summary="后续扶持指标表（Excel）",
+@router.get("/xlsx", response={409: ErrorOut, **ERRORS}, summary="后续扶持指标表（Excel）",
             openapi_extra={"responses": {200: {"description": "后续扶持指标表", "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}})
 def relocation_metrics_xlsx(request, query: Query[RelocationMetricsQuery]):
     t = _table(request, query)

@@ -24,7 +24,7 @@ from anju.relocation.services import signals as signal_svc
 router = Router(tags=["relocation"])
 WRITE_ERRORS = {**ERRORS, 409: ErrorOut}
 AMOUNT = r"^\d{1,13}(\.\d{1,2})?$"
-DIVISION = r"^\d{2,12}$"
+DIVISION = r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$"
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Short = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=300)]
 Required = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=300)]
@@ -54,6 +54,13 @@ def _yuan(fen: int | None) -> str | None:
 
 
 # --- schemas ----------------------------------------------------------------------------------------------------
+
+def _from_detail(key: str) -> staticmethod:
+    """A schema resolver: part `key` of the case's `detail` (set by _detail)."""
+    def resolve(obj):
+        return obj.detail[key]
+    return staticmethod(resolve)
+
 
 class MonitoringMeasureOut(Schema):
     id: int
@@ -198,25 +205,11 @@ class MonitoringCaseDetailOut(MonitoringCaseOut):
     timeline: list[MonitoringTimelineOut]
     actions: MonitoringActionsOut
 
-    @staticmethod
-    def resolve_measures(obj):
-        return obj.detail["measures"]
-
-    @staticmethod
-    def resolve_signals(obj):
-        return obj.detail["signals"]
-
-    @staticmethod
-    def resolve_criteria(obj):
-        return obj.detail["criteria"]
-
-    @staticmethod
-    def resolve_timeline(obj):
-        return obj.detail["timeline"]
-
-    @staticmethod
-    def resolve_actions(obj):
-        return obj.detail["actions"]
+    resolve_measures = _from_detail("measures")
+    resolve_signals = _from_detail("signals")
+    resolve_criteria = _from_detail("criteria")
+    resolve_timeline = _from_detail("timeline")
+    resolve_actions = _from_detail("actions")
 
 
 class MonitoringCaseIn(Schema):
@@ -380,20 +373,22 @@ def case_get(request, case_id: int):
     return _case(request.auth, case_id)
 
 
+def _case_change(request, case_id: int, perm: str, service, **data):
+    """A step of a case: `perm` required, then `service(actor=, case=, **data)`; answers the case as it now stands."""
+    require_perm(request.auth, perm)
+    case = service(actor=request.auth, case=sel.access_case(request.auth, case_id), **data)
+    return _case(request.auth, case.pk)
+
+
 @router.post("/cases/{case_id}/approve", response={200: MonitoringCaseDetailOut, **WRITE_ERRORS},
              summary="认定纳入监测（提出人以外的审批人）")
 def case_approve(request, case_id: int, payload: MonitoringApproveIn):
-    require_perm(request.auth, Perm.RELOCATION_MONITOR)
-    case = svc.case_approve(actor=request.auth, case=sel.access_case(request.auth, case_id), included_on=payload.included_on,
-                            note=payload.note)
-    return _case(request.auth, case.pk)
+    return _case_change(request, case_id, Perm.RELOCATION_MONITOR, svc.case_approve, included_on=payload.included_on, note=payload.note)
 
 
 @router.post("/cases/{case_id}/reject", response={200: MonitoringCaseDetailOut, **WRITE_ERRORS}, summary="不予纳入（须填理由）")
 def case_reject(request, case_id: int, payload: MonitoringReasonIn):
-    require_perm(request.auth, Perm.RELOCATION_MONITOR)
-    case = svc.case_reject(actor=request.auth, case=sel.access_case(request.auth, case_id), reason=payload.reason)
-    return _case(request.auth, case.pk)
+    return _case_change(request, case_id, Perm.RELOCATION_MONITOR, svc.case_reject, reason=payload.reason)
 
 
 # --- measures -------------------------------------------------------------------------------------------------------
@@ -430,26 +425,20 @@ def elimination_check(request, case_id: int):
 @router.post("/cases/{case_id}/elimination", response={200: MonitoringCaseDetailOut, **WRITE_ERRORS},
              summary="申请风险消除：系统核验的条件须全部满足，其余由申请人确认")
 def elimination_propose(request, case_id: int, payload: MonitoringEliminationIn):
-    require_perm(request.auth, Perm.RELOCATION_EDIT)
-    case = svc.elimination_propose(actor=request.auth, case=sel.access_case(request.auth, case_id), confirmed=payload.confirmed,
-                                   notes=payload.notes, proposed_on=payload.proposed_on)
-    return _case(request.auth, case.pk)
+    return _case_change(request, case_id, Perm.RELOCATION_EDIT, svc.elimination_propose, confirmed=payload.confirmed, notes=payload.notes,
+                        proposed_on=payload.proposed_on)
 
 
 @router.post("/cases/{case_id}/elimination/approve", response={200: MonitoringCaseDetailOut, **WRITE_ERRORS},
              summary="审批风险消除（申请人以外的审批人）")
 def elimination_approve(request, case_id: int, payload: MonitoringEliminationApproveIn):
-    require_perm(request.auth, Perm.RELOCATION_MONITOR)
-    case = svc.elimination_approve(actor=request.auth, case=sel.access_case(request.auth, case_id), eliminated_on=payload.eliminated_on,
-                                   note=payload.note)
-    return _case(request.auth, case.pk)
+    return _case_change(request, case_id, Perm.RELOCATION_MONITOR, svc.elimination_approve, eliminated_on=payload.eliminated_on,
+                        note=payload.note)
 
 
 @router.post("/cases/{case_id}/elimination/send-back", response={200: MonitoringCaseDetailOut, **WRITE_ERRORS}, summary="退回风险消除申请")
 def elimination_send_back(request, case_id: int, payload: MonitoringReasonIn):
-    require_perm(request.auth, Perm.RELOCATION_MONITOR)
-    case = svc.elimination_send_back(actor=request.auth, case=sel.access_case(request.auth, case_id), reason=payload.reason)
-    return _case(request.auth, case.pk)
+    return _case_change(request, case_id, Perm.RELOCATION_MONITOR, svc.elimination_send_back, reason=payload.reason)
 
 
 # --- signals ----------------------------------------------------------------------------------------------------------
@@ -472,6 +461,13 @@ def _signal(actor, signal_id: int) -> RiskSignal:
     return s
 
 
+def _signal_change(request, signal_id: int, service, note: str):
+    """Settle a signal (RELOCATION_EDIT): `service(actor=, signal=, note=)`; answers the signal as it now stands."""
+    require_perm(request.auth, Perm.RELOCATION_EDIT)
+    s = service(actor=request.auth, signal=sel.access_signal(request.auth, signal_id), note=note)
+    return _signal(request.auth, s.pk)
+
+
 @router.post("/signals/{signal_id}/case", response={201: MonitoringCaseDetailOut, **WRITE_ERRORS}, summary="由风险预警提出纳入监测")
 def signal_case(request, signal_id: int, payload: MonitoringSignalCaseIn):
     require_perm(request.auth, Perm.RELOCATION_EDIT)
@@ -485,16 +481,12 @@ def signal_case(request, signal_id: int, payload: MonitoringSignalCaseIn):
 
 @router.post("/signals/{signal_id}/attach", response={200: MonitoringSignalOut, **WRITE_ERRORS}, summary="并入该户在监测中的记录")
 def signal_attach(request, signal_id: int, payload: MonitoringNoteIn):
-    require_perm(request.auth, Perm.RELOCATION_EDIT)
-    s = signal_svc.signal_attach(actor=request.auth, signal=sel.access_signal(request.auth, signal_id), note=payload.note)
-    return _signal(request.auth, s.pk)
+    return _signal_change(request, signal_id, signal_svc.signal_attach, payload.note)
 
 
 @router.post("/signals/{signal_id}/dismiss", response={200: MonitoringSignalOut, **WRITE_ERRORS}, summary="核实无风险（须填核实情况）")
 def signal_dismiss(request, signal_id: int, payload: MonitoringDismissIn):
-    require_perm(request.auth, Perm.RELOCATION_EDIT)
-    s = signal_svc.signal_dismiss(actor=request.auth, signal=sel.access_signal(request.auth, signal_id), note=payload.note)
-    return _signal(request.auth, s.pk)
+    return _signal_change(request, signal_id, signal_svc.signal_dismiss, payload.note)
 
 
 @router.post("/scan", response={200: MonitoringScanOut, **WRITE_ERRORS}, summary="排查风险预警并重新评定风险等级（本人录入范围）")

@@ -43,6 +43,13 @@ def _yuan(fen) -> str:
     return yuan_text(fen or 0)
 
 
+def _yuan_of(attr: str) -> staticmethod:
+    """A schema resolver: the record's fen amount `attr` as 元 text (none is "0.00")."""
+    def resolve(obj):
+        return _yuan(getattr(obj, attr))
+    return staticmethod(resolve)
+
+
 # --- inputs ---------------------------------------------------------------------------------------------------------
 
 class SupportCapacityIn(Schema):
@@ -151,9 +158,7 @@ class SupportEmploymentOut(_PersonRecord):
     monthly_income: str = Field("", description="月收入（元）")
     source: str
 
-    @staticmethod
-    def resolve_monthly_income(obj):
-        return _yuan(obj.monthly_income_fen)
+    resolve_monthly_income = _yuan_of("monthly_income_fen")
 
 
 class SupportTrainingOut(_PersonRecord):
@@ -176,13 +181,8 @@ class SupportMedicalOut(_PersonRecord):
     out_of_pocket: str = ""
     source: str
 
-    @staticmethod
-    def resolve_total(obj):
-        return _yuan(obj.total_fen)
-
-    @staticmethod
-    def resolve_out_of_pocket(obj):
-        return _yuan(obj.out_of_pocket_fen)
+    resolve_total = _yuan_of("total_fen")
+    resolve_out_of_pocket = _yuan_of("out_of_pocket_fen")
 
 
 class SupportWelfareOut(Schema):
@@ -195,9 +195,7 @@ class SupportWelfareOut(Schema):
     ended_on: date | None
     source: str
 
-    @staticmethod
-    def resolve_monthly(obj):
-        return _yuan(obj.monthly_fen)
+    resolve_monthly = _yuan_of("monthly_fen")
 
 
 class SupportIncomeOut(Schema):
@@ -214,25 +212,11 @@ class SupportIncomeOut(Schema):
     per_capita: str = Field("", description="人均纯收入（元，向下取整到分）")
     surveyed_on: date
 
-    @staticmethod
-    def resolve_wage(obj):
-        return _yuan(obj.wage_fen)
-
-    @staticmethod
-    def resolve_business(obj):
-        return _yuan(obj.business_fen)
-
-    @staticmethod
-    def resolve_property(obj):
-        return _yuan(obj.property_fen)
-
-    @staticmethod
-    def resolve_transfer(obj):
-        return _yuan(obj.transfer_fen)
-
-    @staticmethod
-    def resolve_costs(obj):
-        return _yuan(obj.costs_fen)
+    resolve_wage = _yuan_of("wage_fen")
+    resolve_business = _yuan_of("business_fen")
+    resolve_property = _yuan_of("property_fen")
+    resolve_transfer = _yuan_of("transfer_fen")
+    resolve_costs = _yuan_of("costs_fen")
 
     @staticmethod
     def resolve_net(obj):
@@ -253,9 +237,7 @@ class SupportIndustryOut(Schema):
     partner: str
     benefit: str = ""
 
-    @staticmethod
-    def resolve_benefit(obj):
-        return _yuan(obj.benefit_fen)
+    resolve_benefit = _yuan_of("benefit_fen")
 
 
 class SupportServiceOut(Schema):

@@ -1,16 +1,13 @@
-"""`anju relocation import`: employment, 低保/特困, medical-cost, training, insurance or income lists from Excel/CSV."""
+"""`anju relocation import`: employment, 低保/特困, medical-cost, training, insurance or income lists from Excel/CSV.
+
+The run, its output and exit codes are shared with the other area (`anju.imports.kinds.cli_import`, imported once
+Django is set up); this module keeps the command's own kinds, flags and wording."""
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-
 import click
 
-from anju.cli import ProgressBar, _echo_error, django_command
-
-SUMMARY_KEYS = ("rows", "imported", "updated", "unchanged", "rejected", "applied", "skipped", "warnings", "batch")  # as `anju projects import`
+from anju.cli import django_command
 
 
 def register(group: click.Group) -> None:
@@ -31,41 +28,9 @@ def import_cmd(file, kind, mode, errors_out, username, as_json):
     """导入部门数据（CSV 或 Excel），按身份证号匹配本辖区搬迁人口。退出码：0 全部成功；2 有错误行（逐行列出）或文件无法导入。"""
     from django.utils.translation import gettext as _
 
-    from anju.accounts.selectors import cli_actor
-    from anju.core.exceptions import describe_problem
-    from anju.core.jobs import job_execute
+    from anju.imports.kinds import cli_import
     from anju.relocation.jobs_imports import relocation_import_inline
 
-    mode = {"all": "all-or-nothing", "valid": "valid-only"}.get(mode, mode)
-    actor = cli_actor(username)
-    job = relocation_import_inline(actor=actor, kind=kind, mode=mode, path=os.path.abspath(file), filename=os.path.basename(file),
-                                   errors=os.path.abspath(errors_out) if errors_out else "")
-    bar = None if as_json else ProgressBar(_("导入部门数据"))
-    try:
-        job = job_execute(job.pk, progress=bar)
-    finally:
-        if bar:
-            bar.close()
-    if job.state != "succeeded":
-        if as_json:
-            click.echo(json.dumps({"error": {"code": (job.result or {}).get("code", "error"), "message": job.error,
-                                             "detail": (job.result or {}).get("detail")}}, ensure_ascii=False))
-        else:
-            _echo_error(job.error, (job.result or {}).get("detail"))
-        sys.exit(2)
-    result = job.result
-    full = getattr(job, "full_report", None)
-    errors = [e.as_dict() for e in full.errors] if full else result["errors"]
-    if as_json:
-        out = {k: result[k] for k in SUMMARY_KEYS}
-        out["errors"] = errors
-        click.echo(json.dumps(out, ensure_ascii=False))
-    else:
-        click.echo(job.message)
-        for item in errors:
-            click.echo("  " + describe_problem(item), err=True)
-        for warning in result.get("warnings", [])[:20]:
-            click.echo("  " + warning, err=True)
-        if errors_out and result["rejected"]:
-            click.echo(_("错误报告：%(path)s") % {"path": errors_out})
-    sys.exit(2 if result["rejected"] else 0)
+    mode = {"all": "all-or-nothing", "valid": "valid-only"}.get(mode, mode)  # the short spellings this command also takes
+    cli_import(relocation_import_inline, file=file, kind=kind, mode=mode, errors_out=errors_out, username=username, as_json=as_json,
+               title=_("导入部门数据"))

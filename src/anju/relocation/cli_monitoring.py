@@ -71,6 +71,15 @@ def _case(actor, case_id: int):
     return access_case(actor, case_id)
 
 
+def _case_step(username: str, case_id: int, as_json: bool, step) -> None:
+    """A step of a case as `username`: `step(actor, case)` runs the service, then the case is printed as it now stands."""
+    from anju.accounts.selectors import cli_actor
+
+    actor = cli_actor(username)
+    step(actor, _case(actor, case_id))
+    _echo_case(_case(actor, case_id), as_json)
+
+
 @monitoring_group.command("list")
 @click.option("--category", type=click.Choice(["unstable", "marginal", "sudden"]), default=None, help="监测对象类别")
 @click.option("--state", type=click.Choice(["proposed", "monitoring", "elimination_proposed", "eliminated", "rejected"]), default=None)
@@ -124,12 +133,9 @@ def propose_cmd(household_id, category, channel, risks, income, identified_on, d
 @django_command
 def approve_cmd(case_id, included_on, note, username, as_json):
     """认定纳入监测（提出人以外的审批人）。"""
-    from anju.accounts.selectors import cli_actor
     from anju.relocation.services.monitoring import case_approve
 
-    actor = cli_actor(username)
-    case_approve(actor=actor, case=_case(actor, case_id), included_on=_date(included_on, "--included-on"), note=note)
-    _echo_case(_case(actor, case_id), as_json)
+    _case_step(username, case_id, as_json, lambda actor, case: case_approve(actor=actor, case=case, included_on=_date(included_on, "--included-on"), note=note))
 
 
 @monitoring_group.command("reject")
@@ -140,12 +146,9 @@ def approve_cmd(case_id, included_on, note, username, as_json):
 @django_command
 def reject_cmd(case_id, reason, username, as_json):
     """不予纳入。"""
-    from anju.accounts.selectors import cli_actor
     from anju.relocation.services.monitoring import case_reject
 
-    actor = cli_actor(username)
-    case_reject(actor=actor, case=_case(actor, case_id), reason=reason)
-    _echo_case(_case(actor, case_id), as_json)
+    _case_step(username, case_id, as_json, lambda actor, case: case_reject(actor=actor, case=case, reason=reason))
 
 
 @monitoring_group.command("measure")
@@ -200,12 +203,10 @@ def measure_cmd(case_id, measure_id, kind, content, responsible, started_on, end
 @django_command
 def propose_elimination_cmd(case_id, confirmed, proposed_on, username, as_json):
     """申请风险消除：系统核验的条件须全部满足，其余以 --confirm 确认。"""
-    from anju.accounts.selectors import cli_actor
     from anju.relocation.services.monitoring import elimination_propose
 
-    actor = cli_actor(username)
-    elimination_propose(actor=actor, case=_case(actor, case_id), confirmed=list(confirmed), proposed_on=_date(proposed_on, "--on"))
-    _echo_case(_case(actor, case_id), as_json)
+    _case_step(username, case_id, as_json, lambda actor, case: elimination_propose(actor=actor, case=case, confirmed=list(confirmed),
+                                                                                  proposed_on=_date(proposed_on, "--on")))
 
 
 @monitoring_group.command("approve-elimination")
@@ -217,12 +218,10 @@ def propose_elimination_cmd(case_id, confirmed, proposed_on, username, as_json):
 @django_command
 def approve_elimination_cmd(case_id, eliminated_on, note, username, as_json):
     """审批风险消除（申请人以外的审批人）。"""
-    from anju.accounts.selectors import cli_actor
     from anju.relocation.services.monitoring import elimination_approve
 
-    actor = cli_actor(username)
-    elimination_approve(actor=actor, case=_case(actor, case_id), eliminated_on=_date(eliminated_on, "--on"), note=note)
-    _echo_case(_case(actor, case_id), as_json)
+    _case_step(username, case_id, as_json, lambda actor, case: elimination_approve(actor=actor, case=case,
+                                                                                  eliminated_on=_date(eliminated_on, "--on"), note=note))
 
 
 @monitoring_group.command("send-back")
@@ -233,12 +232,9 @@ def approve_elimination_cmd(case_id, eliminated_on, note, username, as_json):
 @django_command
 def send_back_cmd(case_id, reason, username, as_json):
     """退回风险消除申请。"""
-    from anju.accounts.selectors import cli_actor
     from anju.relocation.services.monitoring import elimination_send_back
 
-    actor = cli_actor(username)
-    elimination_send_back(actor=actor, case=_case(actor, case_id), reason=reason)
-    _echo_case(_case(actor, case_id), as_json)
+    _case_step(username, case_id, as_json, lambda actor, case: elimination_send_back(actor=actor, case=case, reason=reason))
 
 
 @monitoring_group.command("signals")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anju.core.terms import TermForm as BaseTermForm
 from anju.projects.money import YUAN, AmountError, to_fen, yuan_text
 from anju.relocation.forms import DateInput
 from anju.relocation.models import Survey, Term
@@ -13,21 +14,8 @@ from anju.relocation.selectors_common import term_choices
 from anju.relocation.services.identification_rules import FIELD_LABELS, FIELDS, NUMBER, OPERATOR_LABELS
 
 
-class TermForm(forms.Form):
-    kind = forms.ChoiceField(label=_("字典"), choices=Term.Kind.choices)
-    code = forms.RegexField(label=_("编码"), regex=r"^[A-Za-z0-9_-]{1,32}$", max_length=32,
-                            help_text=_("英文字母、数字、下划线或短横线；创建后不能修改"),
-                            error_messages={"invalid": _("编码应为 1 至 32 位英文字母、数字、下划线或短横线")})
-    name = forms.CharField(label=_("名称"), max_length=60)
-    sort = forms.IntegerField(label=_("排序"), required=False, min_value=0, max_value=32767, help_text=_("数字小的排在前面；留空排在最后"))
-    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
-
-    def __init__(self, *args, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if editing:
-            for name in ("kind", "code"):
-                self.fields[name].disabled = True
-                self.fields[name].required = False
+class TermForm(BaseTermForm):
+    kind_choices = Term.Kind.choices
 
 
 class RuleForm(forms.Form):

@@ -351,7 +351,8 @@ class Employment(models.Model):
     class Meta:
         verbose_name = _("就业情况")
         indexes = [models.Index(fields=["division_code", "started_on"], name="employment_div_start"),
-                   models.Index(fields=["person", "started_on"], name="employment_person_start")]
+                   models.Index(fields=["person", "started_on"], name="employment_person_start"),
+                   models.Index(fields=["person", "started_on", "ended_on", "kind"], name="employment_metrics_cover")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.started_on}"

@@ -16,9 +16,10 @@ Definitions (the brief's shared ones, shown on the page as 口径说明):
 A household is counted in one group only: where its members of the population are (by site: the site any of them is
 placed at, the highest site id when they differ; by division: the lowest code), with all its members of the population.
 
-Everything is aggregated in the database by one statement: the population (enrolments × covering status period), one
-row per person with its labour and employment flags, one row per household, then each measure grouped by the household's
-group, the measures stacked with UNION ALL (a tag per measure), so Python only reads a few rows per group.
+Everything is aggregated in the database by one statement without CTEs: one row per household (its population members
+joined to their birth date, the not-labour capacities as one list and the persons' employment on D read once and grouped by
+person, kinds packed two to an integer column), then per group with welfare, monitoring (one list per category) and the
+income survey joined at household level, so Python only reads one row per group.
 """
 
 from __future__ import annotations
@@ -141,12 +142,18 @@ def labour_bands(prefix: str, as_of: dt.date) -> list[tuple[str, int, int]]:
 # --- the SQL -------------------------------------------------------------------------------------------------------
 
 class _Sql:
+    """Named parameters (`%(p0)s`, …): the statement's pieces may be written in any order and a value used twice."""
+
     def __init__(self):
-        self.values: list = []
+        self.values: dict = {}
 
     def p(self, value) -> str:
-        self.values.append(value)
-        return "%s"
+        for name, v in self.values.items():
+            if v == value and type(v) is type(value):
+                return f"%({name})s"
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"%({name})s"
 
 
 def _range(q: _Sql, column: str, prefix: str) -> str:
@@ -154,71 +161,85 @@ def _range(q: _Sql, column: str, prefix: str) -> str:
 
 
 def _labour_sql(q: _Sql, bands, as_of: dt.date) -> str:
-    """1/0: the person of `pp` is of labour age on as_of under the band of their division."""
+    """A condition: the person `per` of enrolment `e` is of labour age on as_of under the band of their division — born on or
+    before as_of − min years and after as_of − (max + 1) years, a range test on the birth date."""
     def band(low, high):
         return f"per.birth_date <= {q.p(years_before(as_of, low))} AND per.birth_date > {q.p(years_before(as_of, high + 1))}"
 
     *narrower, (_scope, low, high) = bands
     if not narrower:
-        return f"CASE WHEN {band(low, high)} THEN 1 ELSE 0 END"
+        return band(low, high)
     whens = " ".join(f"WHEN {_range(q, 'e.division_code', s)} THEN CASE WHEN {band(lo, hi)} THEN 1 ELSE 0 END" for s, lo, hi in narrower)
-    return f"CASE {whens} ELSE CASE WHEN {band(low, high)} THEN 1 ELSE 0 END END"
+    return f"(CASE {whens} ELSE CASE WHEN {band(low, high)} THEN 1 ELSE 0 END END) = 1"
 
 
-def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tuple[str, list]:
+# Persons employed by kind are summed in packed columns: two kinds per integer column, the second shifted by 2**31, so that
+# one SUM per column counts two kinds (a group would need 2**31 persons employed in one kind to carry into the next).
+KIND_SHIFT = 2 ** 31
+KIND_COLUMNS = [EMPLOYMENT_KINDS[i:i + 2] for i in range(0, len(EMPLOYMENT_KINDS), 2)]
+
+
+def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tuple[str, dict]:
+    """One read: per household (population members, labour, employment, kinds), then per group with welfare, income and
+    monitoring joined at household level. Shaped for both planners: the sets read once (IN lists / hashed sub-plans), no
+    correlated probe per person, no CTE referenced twice."""
     q = _Sql()
+    sqlite = connection.vendor == "sqlite"
     enrolment, status, person = Enrolment._meta.db_table, EnrolmentStatus._meta.db_table, Person._meta.db_table
     capacity, employment = LabourCapacity._meta.db_table, Employment._meta.db_table
     welfare, income, case = Welfare._meta.db_table, Income._meta.db_table, MonitoringCase._meta.db_table
+    d = q.p(as_of)
     key = "COALESCE(e.site_id, 0)" if by == BY_SITE else f"SUBSTR(e.division_code, 1, {PREFIX_LENGTHS[by]})"
     pick = "MAX" if by == BY_SITE else "MIN"
-    # Parameters are bound in textual order: every piece below is written in the order it appears in the statement.
-    # A wide scope (a city) reads most of the table: on SQLite a scan in table order beats the index range plus a random row
-    # read per enrolment (`+column` keeps SQLite off the index); PostgreSQL's planner makes that choice itself.
+    # A wide scope (a city) reads most enrolments: on SQLite a scan of the covering index in household order (no sort for the
+    # per-household GROUP BY) beats the division range (`+column` keeps SQLite off the range); PostgreSQL chooses itself.
     wide = len(prefix) < 6
-    column = "+e.division_code" if wide and connection.vendor == "sqlite" else "e.division_code"
-    not_labour = ", ".join(q.p(c) for c in NOT_LABOUR)
-    labour = _labour_sql(q, labour_bands(prefix, as_of), as_of)
-    if wide:  # the people employed on D as one list built from one pass over the spells, not a probe per person
-        employed = (f"e.person_id IN (SELECT m.person_id FROM {employment} m WHERE m.started_on <= {q.p(as_of)} "
-                    f"AND (m.ended_on IS NULL OR m.ended_on >= {q.p(as_of)}))")
-    else:
-        employed = (f"EXISTS (SELECT 1 FROM {employment} m WHERE m.person_id = e.person_id AND m.started_on <= {q.p(as_of)} "
-                    f"AND (m.ended_on IS NULL OR m.ended_on >= {q.p(as_of)}))")
-    # On D the status is the enrolment's denormalised current one when that began by D (registry keeps status/status_since
+    column = "+e.division_code" if wide and sqlite else "e.division_code"
+    in_scope = f"e.program = {q.p(Program.RELOCATION)} AND {_range(q, column, prefix)}"
+    # On D the status is the enrolment's denormalised current one when that began by D (the registry keeps status/status_since
     # equal to the open period's); only enrolments whose status changed after D read their periods.
-    pp = (f"pp AS (SELECT e.household_id AS h, e.person_id AS p, {key} AS g, "
-          f"CASE WHEN e.person_id IN (SELECT c.person_id FROM {capacity} c WHERE c.capacity IN ({not_labour})) THEN 0 ELSE {labour} END AS lab, "
-          f"CASE WHEN {employed} THEN 1 ELSE 0 END AS emp "
-          f"FROM {enrolment} e JOIN {person} per ON per.id = e.person_id "
-          f"WHERE e.program = {q.p(Program.RELOCATION)} AND {_range(q, column, prefix)} "
-          f"AND ((e.status_since <= {q.p(as_of)} AND e.status = {q.p('active')}) OR (e.status_since > {q.p(as_of)} "
-          f"AND EXISTS (SELECT 1 FROM {status} s WHERE s.enrolment_id = e.id AND s.status = {q.p('active')} "
-          f"AND s.valid_from <= {q.p(as_of)} AND (s.valid_to IS NULL OR s.valid_to > {q.p(as_of)})))))")
-    hh = f"hh AS (SELECT h, {pick}(g) AS g, COUNT(*) AS n, MAX(lab) AS lab, MAX(emp) AS emp, SUM(emp) AS ne FROM pp GROUP BY h)"
-    ek = (f"ek AS (SELECT DISTINCT pp.h, pp.p, m.kind FROM pp JOIN {employment} m ON m.person_id = pp.p WHERE pp.emp = 1 "
-          f"AND m.started_on <= {q.p(as_of)} AND (m.ended_on IS NULL OR m.ended_on >= {q.p(as_of)}))")
-    kinds = ", ".join(q.p(k) for k in WELFARE_KINDS)
-    base = "SELECT 'b' AS t, g, '' AS k, COUNT(*) AS a, SUM(n) AS b, SUM(lab) AS c, SUM(lab * emp) AS d, SUM(ne) AS e FROM hh GROUP BY g"
-    by_kind = "SELECT 'k', hh.g, ek.kind, COUNT(*), 0, 0, 0, 0 FROM ek JOIN hh ON hh.h = ek.h GROUP BY hh.g, ek.kind"
-    welfare_q = (f"SELECT 'w', hh.g, '', COUNT(*), 0, 0, 0, 0 FROM hh WHERE EXISTS (SELECT 1 FROM {welfare} w WHERE w.household_id = hh.h "
-                 f"AND w.kind IN ({kinds}) AND w.started_on <= {q.p(as_of)} AND (w.ended_on IS NULL OR w.ended_on >= {q.p(as_of)})) "
-                 "GROUP BY hh.g")
-    income_q = (f"SELECT 'i', hh.g, '', COUNT(*), SUM(i.wage_fen + i.business_fen + i.property_fen + i.transfer_fen - i.costs_fen), "
-                f"SUM(i.persons), 0, 0 FROM hh JOIN {income} i ON i.household_id = hh.h AND i.year = {q.p(income_year)} GROUP BY hh.g")
-    case_on = (f"mc.household_id = hh.h AND mc.included_on IS NOT NULL AND mc.included_on <= {q.p(as_of)} "
-               f"AND (mc.eliminated_on IS NULL OR mc.eliminated_on > {q.p(as_of)})")
-    monitored = f"SELECT 'm', hh.g, '', COUNT(*), 0, 0, 0, 0 FROM hh WHERE EXISTS (SELECT 1 FROM {case} mc WHERE {case_on}) GROUP BY hh.g"
-    case_on2 = (f"mc.household_id = hh.h AND mc.included_on IS NOT NULL AND mc.included_on <= {q.p(as_of)} "
-                f"AND (mc.eliminated_on IS NULL OR mc.eliminated_on > {q.p(as_of)})")
-    by_category = (f"SELECT 'c', hh.g, mc.category, COUNT(DISTINCT hh.h), 0, 0, 0, 0 FROM hh JOIN {case} mc ON {case_on2} "
-                   "GROUP BY hh.g, mc.category")
-    sql = (f"WITH {pp}, {hh}, {ek} {base} UNION ALL {by_kind} UNION ALL {welfare_q} UNION ALL {income_q} "
-           f"UNION ALL {monitored} UNION ALL {by_category}")
+    current = f"e.status_since <= {d} AND e.status = {q.p('active')}"
+    period = (f"e.status_since > {d} AND EXISTS (SELECT 1 FROM {status} s WHERE s.enrolment_id = e.id AND s.status = {q.p('active')} "
+              f"AND s.valid_from <= {d} AND (s.valid_to IS NULL OR s.valid_to > {d}))")
+    columns = f"e.household_id, e.person_id, e.division_code, {key} AS g"
+    if sqlite:  # the OR is evaluated row by row, the EXISTS only for the few enrolments changed after D
+        population = f"(SELECT {columns} FROM {enrolment} e WHERE {in_scope} AND (({current}) OR ({period})))"
+    else:  # PostgreSQL costs an OR-ed EXISTS as a probe per row and then avoids the sequential scan: two branches instead
+        population = (f"(SELECT {columns} FROM {enrolment} e WHERE {in_scope} AND {current} "
+                      f"UNION ALL SELECT {columns} FROM {enrolment} e WHERE {in_scope} AND {period})")
+    not_labour = ", ".join(q.p(c) for c in NOT_LABOUR)
+    labour = (f"CASE WHEN e.person_id IN (SELECT c.person_id FROM {capacity} c WHERE c.capacity IN ({not_labour})) THEN 0 "
+              f"WHEN {_labour_sql(q, labour_bands(prefix, as_of), as_of)} THEN 1 ELSE 0 END")
+    employed_on = f"m.started_on <= {d} AND (m.ended_on IS NULL OR m.ended_on >= {d})"
+
+    def packed(kinds):
+        return " + ".join(f"MAX(CASE WHEN m.kind = {q.p(k)} THEN {KIND_SHIFT ** i} ELSE 0 END)" for i, k in enumerate(kinds))
+
+    kinds = ", ".join(f"{packed(ks)} AS k{n}" for n, ks in enumerate(KIND_COLUMNS))
+    # A narrow scope (a county, a township) reads the spells of its own enrolled persons only, not every spell of the city.
+    enrolled = "" if wide else (f" AND m.person_id IN (SELECT e2.person_id FROM {enrolment} e2 WHERE e2.program = {q.p(Program.RELOCATION)} "
+                                f"AND {_range(q, 'e2.division_code', prefix)})")
+    employed = f"(SELECT m.person_id, {kinds} FROM {employment} m WHERE {employed_on}{enrolled} GROUP BY m.person_id)"
+    emp = "CASE WHEN k.person_id IS NULL THEN 0 ELSE 1 END"
+    kind_sums = ", ".join(f"SUM(COALESCE(k.k{n}, 0)) AS k{n}" for n in range(len(KIND_COLUMNS)))
+    hh = (f"SELECT e.household_id AS h, {pick}(e.g) AS g, COUNT(*) AS n, MAX({labour}) AS lab, MAX({emp}) AS emp, SUM({emp}) AS ne, "
+          f"{kind_sums} FROM {population} e JOIN {person} per ON per.id = e.person_id LEFT JOIN {employed} k ON k.person_id = e.person_id "
+          "GROUP BY e.household_id")
+    kinds_w = ", ".join(q.p(k) for k in WELFARE_KINDS)
+    covered = (f"SELECT w.household_id FROM {welfare} w WHERE w.kind IN ({kinds_w}) AND w.started_on <= {d} "
+               f"AND (w.ended_on IS NULL OR w.ended_on >= {d})")
+    monitored = (f"SELECT mc.household_id FROM {case} mc WHERE mc.included_on IS NOT NULL AND mc.included_on <= {d} "
+                 f"AND (mc.eliminated_on IS NULL OR mc.eliminated_on > {d})")
+    by_category = ", ".join(f"SUM(CASE WHEN hh.h IN ({monitored} AND mc.category = {q.p(c)}) THEN 1 ELSE 0 END)" for c in CATEGORIES)
+    sql = (f"SELECT hh.g, COUNT(*), SUM(hh.n), SUM(hh.lab), SUM(hh.lab * hh.emp), SUM(hh.ne), "
+           f"{', '.join(f'SUM(hh.k{n})' for n in range(len(KIND_COLUMNS)))}, "
+           f"SUM(CASE WHEN hh.h IN ({covered}) THEN 1 ELSE 0 END), SUM(CASE WHEN hh.h IN ({monitored}) THEN 1 ELSE 0 END), {by_category}, "
+           "COUNT(i.household_id), SUM(i.wage_fen + i.business_fen + i.property_fen + i.transfer_fen - i.costs_fen), SUM(i.persons) "
+           f"FROM ({hh}) hh LEFT JOIN {income} i ON i.household_id = hh.h AND i.year = {q.p(income_year)} GROUP BY hh.g")
     return sql, q.values
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
+def _rows(sql: str, params: dict) -> list[tuple]:
     """Run the read. PostgreSQL's JIT would compile the statement (its cost passes jit_above_cost) for longer than it runs."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cur:
@@ -258,20 +279,21 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def _fill(row: dict, tag: str, k: str, a, b, c, d, e) -> None:
-    a, b, c, d, e = (int(v or 0) for v in (a, b, c, d, e))  # PostgreSQL sums bigint as numeric
-    if tag == "b":
-        row.update(households=a, persons=b, labour_households=c, labour_households_employed=d, employed_persons=e)
-    elif tag == "k":
-        row["employed_by_kind"][k] = row["employed_by_kind"].get(k, 0) + a
-    elif tag == "w":
-        row["welfare_households"] = a
-    elif tag == "i":
-        row.update(income_households=a, income_net_fen=b, income_persons=c)
-    elif tag == "m":
-        row["monitored_households"] = a
-    elif tag == "c":
-        row["monitored_by_category"][k] = row["monitored_by_category"].get(k, 0) + a
+def _fill(row: dict, values) -> None:
+    """Fill `row` from a row of the statement: counts, packed kinds, welfare, monitoring (all, by category), income."""
+    n_kinds, n_cat = len(KIND_COLUMNS), len(CATEGORIES)
+    values = [int(v or 0) for v in values]  # PostgreSQL sums bigint as numeric
+    households, persons, labour, labour_employed, employed, *rest = values
+    row.update(households=households, persons=persons, labour_households=labour, labour_households_employed=labour_employed,
+               employed_persons=employed)
+    packed, rest = rest[:n_kinds], rest[n_kinds:]
+    for ks, value in zip(KIND_COLUMNS, packed, strict=True):
+        for k in ks:
+            row["employed_by_kind"][k] = value % KIND_SHIFT
+            value //= KIND_SHIFT
+    row["welfare_households"], row["monitored_households"] = rest[0], rest[1]
+    row["monitored_by_category"].update(zip(CATEGORIES, rest[2:2 + n_cat], strict=True))
+    row["income_households"], row["income_net_fen"], row["income_persons"] = rest[2 + n_cat:]
 
 
 def relocation_metrics(*, actor, as_of: dt.date, scope: str | None = None, by: str = BY_COUNTY,
@@ -290,10 +312,10 @@ def relocation_metrics(*, actor, as_of: dt.date, scope: str | None = None, by: s
     prefix, _scope_name = metrics_scope(actor, scope)
     year = income_year if income_year is not None else as_of.year - 1
     data: dict = {}
-    for tag, g, k, *values in _rows(*_statement(prefix=prefix, as_of=as_of, by=by, income_year=year)):
+    for g, *values in _rows(*_statement(prefix=prefix, as_of=as_of, by=by, income_year=year)):
         g = int(g or 0) if by == BY_SITE else (g or "")
         row = data.setdefault(g, _empty("", "", year))
-        _fill(row, tag, k or "", *values)
+        _fill(row, values)
     rows = _site_rows(prefix, data, year) if by == BY_SITE else _division_rows(prefix, by, data, year)
     return [_finish(r) for r in rows]
 

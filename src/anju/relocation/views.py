@@ -146,6 +146,27 @@ def _item_page(request, site, form, *, title: str):
     return render(request, "relocation/sites/item_form.html", {"form": form, "site": site, "title": title})
 
 
+def _item_form(request, site, form, save, success, anchor: str, title):
+    """The form of a facility or organisation of `site`. A valid POST runs `save(**form.service_kwargs())`; done, the
+    message `success(item)` and back to the site page at `#anchor`; a refusal is shown on the form, titled `title()`."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = save(**form.service_kwargs())
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, success(item))
+            return redirect(f"{site_url(site)}#{anchor}")
+    return _item_page(request, site, form, title=title())
+
+
+def _item_delete(request, site, item, delete, success: str, anchor: str):
+    """Delete a facility or organisation of `site` (`delete()`); back to the site page at `#anchor` with `success`."""
+    delete()
+    messages.success(request, success % {"name": item.name})
+    return redirect(f"{site_url(site)}#{anchor}")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def facility_new(request, site_id: int):
@@ -153,15 +174,8 @@ def facility_new(request, site_id: int):
     items.check_site_entry(request.user, site)
     form = FacilityForm(request.POST or None, projects=selectors.project_choices(actor=request.user, site=site),
                         initial={"status": Facility.Status.IN_USE})
-    if request.method == "POST" and form.is_valid():
-        try:
-            facility = items.facility_create(actor=request.user, site=site, **form.service_kwargs())
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("已添加设施 %(name)s") % {"name": facility.name})
-            return redirect(f"{site_url(site)}#facilities")
-    return _item_page(request, site, form, title=_("添加配套设施"))
+    return _item_form(request, site, form, lambda **kw: items.facility_create(actor=request.user, site=site, **kw),
+                      lambda f: _("已添加设施 %(name)s") % {"name": f.name}, "facilities", lambda: _("添加配套设施"))
 
 
 @login_required
@@ -172,15 +186,8 @@ def facility_edit(request, site_id: int, facility_id: int):
     items.check_site_entry(request.user, site)
     form = FacilityForm(request.POST or None, projects=selectors.project_choices(actor=request.user, site=site), current=facility,
                         initial=FacilityForm.initial_from(facility))
-    if request.method == "POST" and form.is_valid():
-        try:
-            items.facility_update(actor=request.user, facility=facility, **form.service_kwargs())
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect(f"{site_url(site)}#facilities")
-    return _item_page(request, site, form, title=_("修改配套设施 %(name)s") % {"name": facility.name})
+    return _item_form(request, site, form, lambda **kw: items.facility_update(actor=request.user, facility=facility, **kw),
+                      lambda f: _("已保存"), "facilities", lambda: _("修改配套设施 %(name)s") % {"name": facility.name})
 
 
 @login_required
@@ -188,9 +195,8 @@ def facility_edit(request, site_id: int, facility_id: int):
 def facility_delete(request, site_id: int, facility_id: int):
     site = selectors.access_site(request.user, site_id)
     facility = selectors.access_facility(site, facility_id)
-    items.facility_delete(actor=request.user, facility=facility)
-    messages.success(request, _("已删除设施 %(name)s") % {"name": facility.name})
-    return redirect(f"{site_url(site)}#facilities")
+    return _item_delete(request, site, facility, lambda: items.facility_delete(actor=request.user, facility=facility),
+                        _("已删除设施 %(name)s"), "facilities")
 
 
 @login_required
@@ -199,15 +205,8 @@ def organisation_new(request, site_id: int):
     site = selectors.access_site(request.user, site_id)
     items.check_site_entry(request.user, site)
     form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = items.organisation_create(actor=request.user, site=site, **form.service_kwargs())
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("已添加社区组织 %(name)s") % {"name": organisation.name})
-            return redirect(f"{site_url(site)}#organisations")
-    return _item_page(request, site, form, title=_("添加社区组织"))
+    return _item_form(request, site, form, lambda **kw: items.organisation_create(actor=request.user, site=site, **kw),
+                      lambda o: _("已添加社区组织 %(name)s") % {"name": o.name}, "organisations", lambda: _("添加社区组织"))
 
 
 @login_required
@@ -217,15 +216,8 @@ def organisation_edit(request, site_id: int, organisation_id: int):
     organisation = selectors.access_organisation(site, organisation_id)
     items.check_site_entry(request.user, site)
     form = OrganisationForm(request.POST or None, current=organisation, initial=OrganisationForm.initial_from(organisation))
-    if request.method == "POST" and form.is_valid():
-        try:
-            items.organisation_update(actor=request.user, organisation=organisation, **form.service_kwargs())
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect(f"{site_url(site)}#organisations")
-    return _item_page(request, site, form, title=_("修改社区组织 %(name)s") % {"name": organisation.name})
+    return _item_form(request, site, form, lambda **kw: items.organisation_update(actor=request.user, organisation=organisation, **kw),
+                      lambda o: _("已保存"), "organisations", lambda: _("修改社区组织 %(name)s") % {"name": organisation.name})
 
 
 @login_required
@@ -233,9 +225,8 @@ def organisation_edit(request, site_id: int, organisation_id: int):
 def organisation_delete(request, site_id: int, organisation_id: int):
     site = selectors.access_site(request.user, site_id)
     organisation = selectors.access_organisation(site, organisation_id)
-    items.organisation_delete(actor=request.user, organisation=organisation)
-    messages.success(request, _("已删除社区组织 %(name)s") % {"name": organisation.name})
-    return redirect(f"{site_url(site)}#organisations")
+    return _item_delete(request, site, organisation, lambda: items.organisation_delete(actor=request.user, organisation=organisation),
+                        _("已删除社区组织 %(name)s"), "organisations")
 
 
 def site_url(site) -> str:

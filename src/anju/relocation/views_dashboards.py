@@ -92,21 +92,30 @@ def _back(request, scope: str = ""):
     return redirect(f"{url}?scope={scope}" if scope.isdigit() else url)
 
 
+def _checked(request, form, invalid: str, check):
+    """A POSTed ledger or report form, checked: (cleaned data, `check(data)`'s parameters, None), or, when the form or the
+    check refuses, (…, a redirect back to the dashboard with the reason as a message). `invalid` has %(errors)s."""
+    if not form.is_valid():
+        messages.error(request, invalid % {"errors": "；".join(str(e) for errs in form.errors.values() for e in errs)})
+        return None, None, _back(request, request.POST.get("scope", ""))
+    f = form.cleaned_data
+    try:
+        return f, check(f), None
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return f, None, _back(request, f.get("scope") or "")
+
+
 @login_required
 @require_POST
 def ledger(request):
     """A small ledger comes back at once; a big one is written by a job (the page of the job offers the file)."""
     require_perm(request.user, Perm.RELOCATION_VIEW)
-    form = LedgerForm(request.POST, actor=request.user)
-    if not form.is_valid():
-        messages.error(request, _("台账参数有误：%(errors)s") % {"errors": "；".join(str(e) for errs in form.errors.values() for e in errs)})
-        return _back(request, request.POST.get("scope", ""))
-    f = form.cleaned_data
-    try:
-        params = rl.ledger_check(actor=request.user, kind=f["kind"], as_of=f["as_of"], scope=f.get("scope") or "", unmasked=f.get("unmasked"))
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
-        return _back(request, f.get("scope") or "")
+    f, params, back = _checked(request, LedgerForm(request.POST, actor=request.user), _("台账参数有误：%(errors)s"),
+                               lambda f: rl.ledger_check(actor=request.user, kind=f["kind"], as_of=f["as_of"], scope=f.get("scope") or "",
+                                                         unmasked=f.get("unmasked")))
+    if back:
+        return back
     size = rl.ledger_size(actor=request.user, kind=f["kind"], as_of=f["as_of"], scope=params["scope"])
     if size > rl.INLINE_ROWS:
         job = job_submit(actor=request.user, kind=jobs_dashboards.LEDGER, params=params, division_code=params["scope"].ljust(12, "0"),
@@ -123,16 +132,11 @@ def ledger(request):
 @require_POST
 def report(request):
     require_perm(request.user, Perm.RELOCATION_VIEW)
-    form = ReportForm(request.POST, actor=request.user)
-    if not form.is_valid():
-        messages.error(request, _("报告参数有误：%(errors)s") % {"errors": "；".join(str(e) for errs in form.errors.values() for e in errs)})
-        return _back(request, request.POST.get("scope", ""))
-    f = form.cleaned_data
-    try:
-        params = report_check(actor=request.user, as_of=f["as_of"], scope=f.get("scope") or "", doc_number=f.get("doc_number") or "")
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
-        return _back(request, f.get("scope") or "")
+    f, params, back = _checked(request, ReportForm(request.POST, actor=request.user), _("报告参数有误：%(errors)s"),
+                               lambda f: report_check(actor=request.user, as_of=f["as_of"], scope=f.get("scope") or "",
+                                                      doc_number=f.get("doc_number") or ""))
+    if back:
+        return back
     job = job_submit(actor=request.user, kind=jobs_dashboards.REPORT, params=params, division_code=params["scope"].ljust(12, "0"),
                      title=_("情况报告：截至%(date)s") % {"date": f["as_of"].isoformat()})
     messages.success(request, _("已开始生成情况报告，完成后可下载"))

@@ -116,8 +116,10 @@ def _back(case_id: int):
     return redirect("relocation_monitoring:case", case_id=case_id)
 
 
-def _decide(request, case_id: int, perm: str, form_class, call, done: str):
-    require_perm(request.user, perm)
+def _decide(request, case_id: int, form_class, service, done: str):
+    """An approver's decision on a case (RELOCATION_MONITOR): the POSTed `form_class` is passed whole to
+    `service(actor=, case=, **cleaned_data)`; the outcome is a message on the case page."""
+    require_perm(request.user, Perm.RELOCATION_MONITOR)
     case = sel.access_case(request.user, case_id)
     form = form_class(request.POST)
     if not form.is_valid():
@@ -126,7 +128,7 @@ def _decide(request, case_id: int, perm: str, form_class, call, done: str):
                 messages.error(request, e)
         return _back(case.pk)
     try:
-        call(case, form.cleaned_data)
+        service(actor=request.user, case=case, **form.cleaned_data)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -137,31 +139,25 @@ def _decide(request, case_id: int, perm: str, form_class, call, done: str):
 @login_required
 @require_POST
 def case_approve(request, case_id: int):
-    return _decide(request, case_id, Perm.RELOCATION_MONITOR, forms.ApproveForm,
-                   lambda c, d: svc.case_approve(actor=request.user, case=c, included_on=d["included_on"], note=d["note"]),
-                   _("已认定纳入监测"))
+    return _decide(request, case_id, forms.ApproveForm, svc.case_approve, _("已认定纳入监测"))
 
 
 @login_required
 @require_POST
 def case_reject(request, case_id: int):
-    return _decide(request, case_id, Perm.RELOCATION_MONITOR, forms.ReasonForm,
-                   lambda c, d: svc.case_reject(actor=request.user, case=c, reason=d["reason"]), _("已决定不予纳入"))
+    return _decide(request, case_id, forms.ReasonForm, svc.case_reject, _("已决定不予纳入"))
 
 
 @login_required
 @require_POST
 def elimination_approve(request, case_id: int):
-    return _decide(request, case_id, Perm.RELOCATION_MONITOR, forms.EliminationApproveForm,
-                   lambda c, d: svc.elimination_approve(actor=request.user, case=c, eliminated_on=d["eliminated_on"], note=d["note"]),
-                   _("已审批风险消除"))
+    return _decide(request, case_id, forms.EliminationApproveForm, svc.elimination_approve, _("已审批风险消除"))
 
 
 @login_required
 @require_POST
 def elimination_send_back(request, case_id: int):
-    return _decide(request, case_id, Perm.RELOCATION_MONITOR, forms.ReasonForm,
-                   lambda c, d: svc.elimination_send_back(actor=request.user, case=c, reason=d["reason"]), _("已退回风险消除申请"))
+    return _decide(request, case_id, forms.ReasonForm, svc.elimination_send_back, _("已退回风险消除申请"))
 
 
 # --- identification -----------------------------------------------------------------------------------------------

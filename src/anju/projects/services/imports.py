@@ -2,8 +2,10 @@
 
 read (the import engine: title rows, header variants, merged cells, zip-bomb checks) → parse every cell in one
 Python pass → inside one transaction: lock the projects the file names, load what the database holds for them in a
-few set queries, apply the business rules row by row in file order → write with `anju.core.bulk` (COPY on
-PostgreSQL, executemany on SQLite), never one ORM save() per row → one ImportBatch row and one audit event.
+few set queries, apply the business rules row by row in file order → one ImportBatch row → write with
+`anju.core.bulk` (COPY on PostgreSQL, executemany on SQLite), never one ORM save() per row → one audit event. That
+run, the permission checks, the job and the reads of past imports are shared with relocation in `anju.imports.kinds`;
+this module keeps the area's description (`AREA`), its report and the cell parsers and writers its kinds use.
 
 Rows read = imported + updated + unchanged + rejected. In all-or-nothing mode (the default) any rejected row means
 nothing is written; the report still classifies every row and lists every error, and the error workbook marks them.
@@ -15,47 +17,47 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-import hashlib
 import re
-import time
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anju.accounts.roles import Perm
-from anju.core.access import prefix_for, require_perm
-from anju.core.audit import audit_record
 from anju.core.bulk import allocate_ids, bulk_insert, bulk_update, db_value
-from anju.core.exceptions import AuthenticationRequired, Conflict, PermissionDenied, ValidationFailed, join_list
-from anju.imports.errors import RowError, write_error_workbook
-from anju.imports.models import ImportBatch
-from anju.imports.readers import ImportFileError, RowData, read_table
+from anju.core.exceptions import join_list
+from anju.imports.errors import RowError
+from anju.imports.kinds import (  # noqa: F401  (the shared names stay importable from here)
+    ALL_OR_NOTHING,
+    KEEP_REJECTED_ROWS,
+    MAX_ROWS,
+    MSG_CONCURRENT,
+    MSG_MODE,
+    MSG_REJECTED_NOTHING_WRITTEN,
+    MSG_TOO_MANY_ROWS,
+    VALID_ONLY,
+    ImportArea,
+    KindReport,
+    Progress,
+    Row,
+)
 from anju.imports.values import CellError, normalise_choice, parse_bool, parse_date, parse_decimal, parse_int, parse_text
 from anju.projects import money
-from anju.projects.imports import KINDS, SPECS
+from anju.projects.imports import EXAMPLE_ROWS, KIND_BY_TEMPLATE, KIND_LABELS, KINDS, SPECS, TEMPLATE_NOTES
 
-Progress = Callable[[int, str], None]
-KEEP_REJECTED_ROWS = 50_000  # original cells kept for the error workbook; every error is listed regardless
-MAX_ROWS = 500_000
 CHUNK = 500  # values per IN (...) list
 
-ALL_OR_NOTHING = ImportBatch.Mode.ALL_OR_NOTHING
-VALID_ONLY = ImportBatch.Mode.VALID_ONLY
 KIND_PERMS = {"projects": Perm.PROJECT_EDIT, "allocations": Perm.PROJECT_FUNDS, "payments": Perm.PROJECT_FUNDS, "progress": Perm.PROJECT_EDIT}
 ENTITY = {"projects": "project", "allocations": "allocation", "payments": "payment", "progress": "progress"}
 
 MSG_KIND = gettext_lazy("未知的导入类型：%(kind)s（应为 projects、allocations、payments 或 progress）")
-MSG_MODE = gettext_lazy("未知的导入模式：%(mode)s（应为 all-or-nothing 或 valid-only）")
-MSG_TOO_MANY_ROWS = gettext_lazy("文件有 %(rows)s 行以上，超过单次导入上限 %(max)s 行，请分批导入")
-MSG_CONCURRENT = gettext_lazy("导入时另一操作同时写入了相同的记录，未写入任何数据，请重新导入")
 MSG_REQUIRED = gettext_lazy("“%(column)s”为必填项")
 MSG_TOO_LONG = gettext_lazy("“%(column)s”过长（最多 %(max)s 个字）")
 MSG_INT_RANGE = gettext_lazy("“%(column)s”应为 %(min)s 至 %(max)s 之间的整数")
@@ -64,90 +66,31 @@ MSG_DATE_FUTURE = gettext_lazy("“%(column)s” %(value)s 晚于今天")
 MSG_CHOICE = gettext_lazy("“%(value)s”不是有效的%(column)s，应为：%(choices)s")
 MSG_TERM_UNKNOWN = gettext_lazy("%(column)s“%(value)s”不在项目字典中，应为：%(choices)s")
 MSG_TERM_INACTIVE = gettext_lazy("%(column)s“%(value)s”已停用，不能用于新的记录")
-MSG_REJECTED_NOTHING_WRITTEN = gettext_lazy("有 %(rejected)s 行错误，按“全部或不导入”模式未写入任何数据")
 MSG_PROJECT_UNKNOWN = gettext_lazy("项目编码“%(code)s”不存在或不在您的录入范围内")
 MSG_DUPLICATE_IN_FILE = gettext_lazy("与第 %(row)s 行重复（%(key)s）")
 MSG_NAME_DIFFERS = gettext_lazy("第 %(row)s 行：项目名称“%(name)s”与系统中项目 %(code)s 的名称“%(current)s”不同，已按项目编码导入")
 
 
-
-
 @dataclass
-class ProjectImportReport:
-    kind: str
-    file_name: str
-    mode: str
-    rows: int = 0
-    imported: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    applied: bool = False
+class ProjectImportReport(KindReport):
+    """The shared summary plus the projects moved to their next stage by the import."""
+
+    EXTRA: ClassVar[str] = "stage_changes"
     stage_changes: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    unknown_headers: list[str] = field(default_factory=list)
-    batch_id: int | None = None
-    errors_file: str = ""
-    seconds: float = 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "file": self.file_name, "mode": self.mode, "rows": self.rows, "imported": self.imported,
-            "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected, "applied": self.applied,
-            "stage_changes": self.stage_changes, "skipped": self.skipped, "warnings": self.warnings,
-            "unknown_headers": self.unknown_headers, "batch": self.batch_id, "errors": [e.as_dict() for e in self.errors],
-            "seconds": round(self.seconds, 3),
-        }
-
-    @property
-    def message(self) -> str:
-        text = _("读取 %(rows)s 行：新增 %(imported)s，更新 %(updated)s，未变 %(unchanged)s，拒绝 %(rejected)s") % self.as_dict()
-        if self.stage_changes:
-            text += _("；%(n)s 个项目转入下一阶段") % {"n": self.stage_changes}
-        if self.rejected and not self.applied:
-            text += "；" + str(MSG_REJECTED_NOTHING_WRITTEN % {"rejected": self.rejected})
-        return text
+    def extra_message(self) -> str:
+        return _("；%(n)s 个项目转入下一阶段") % {"n": self.stage_changes} if self.stage_changes else ""
 
 
-def importable_kinds(actor) -> list[str]:
-    """The kinds the actor's role may import, in template order."""
-    return [k for k in KINDS if actor.can(KIND_PERMS[k])]
-
-
-def require_importer(actor) -> None:
-    """The actor may import at least one kind (PROJECT_EDIT or PROJECT_FUNDS)."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise AuthenticationRequired()
-    if not importable_kinds(actor):
-        raise PermissionDenied()
-
-
-def check_import_kind(actor, kind: str, mode: str = ALL_OR_NOTHING) -> None:
-    """The actor may import something, the kind and mode are known, and the role may import that kind (projects and
-    progress need PROJECT_EDIT, allocations and payments PROJECT_FUNDS)."""
-    require_importer(actor)
-    if kind not in KINDS:
-        raise ValidationFailed(MSG_KIND % {"kind": kind}, code="kind_invalid", detail={"field": "kind"})
-    require_perm(actor, KIND_PERMS[kind])
-    if mode not in ImportBatch.Mode.values:
-        raise ValidationFailed(MSG_MODE % {"mode": mode}, code="mode_invalid", detail={"field": "mode"})
-
-
-def _sha256(source) -> str:
-    digest = hashlib.sha256()
-    if isinstance(source, (str, Path)):
-        with open(source, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    else:
-        pos = source.tell()
-        source.seek(0)
-        for block in iter(lambda: source.read(1 << 20), b""):
-            digest.update(block)
-        source.seek(pos)
-    return digest.hexdigest()
+# The area: the four kinds, each behind its own permission (projects and progress need PROJECT_EDIT, allocations and
+# payments PROJECT_FUNDS); the audit names the entity (`projects.payment.imported`).
+AREA = ImportArea(name="projects", kinds=KINDS, specs=SPECS, labels=KIND_LABELS, by_template=KIND_BY_TEMPLATE, example_rows=EXAMPLE_ROWS,
+                  template_notes=TEMPLATE_NOTES, kind_perms=KIND_PERMS, view_perm=Perm.PROJECT_VIEW, msg_kind=MSG_KIND,
+                  report=ProjectImportReport, kind_classes="anju.projects.services.imports_kinds", job_kind="projects.import",
+                  url_ns="projects_imports", entities=ENTITY)
+importable_kinds = AREA.importable_kinds
+require_importer = AREA.require_importer
+check_import_kind = AREA.check_kind
 
 
 def _show(value) -> str:
@@ -199,15 +142,6 @@ def month_locked(month: dt.date, *, deadline_day: int, today: dt.date) -> bool:
     following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     day = min(int(deadline_day), calendar.monthrange(following.year, following.month)[1])
     return today > following.replace(day=day)
-
-
-class Row:
-    """One data row: where it is, its parsed values (None: the cell was empty) and its errors."""
-
-    __slots__ = ("raw", "v", "errors", "outcome")
-
-    def __init__(self, raw: RowData):
-        self.raw, self.v, self.errors, self.outcome = raw, {}, [], ""
 
 
 class KindImport:
@@ -467,65 +401,6 @@ def update_rows(model, names: tuple[str, ...], rows: list[tuple]) -> None:
 
 def project_import(*, actor, kind: str, source, filename: str, mode: str = ALL_OR_NOTHING, errors_path: Path | None = None,
                    progress: Progress | None = None, job=None, today: dt.date | None = None) -> ProjectImportReport:
-    """Import a file of `kind` into the actor's entry scope; see the module docstring. File-level problems (type,
-    zip bomb, missing columns) raise ImportFileError; row problems are in the report."""
-    from anju.projects.services.imports_kinds import KIND_CLASSES
-
-    started = time.perf_counter()
-    check_import_kind(actor, kind, mode)
-    prefix = prefix_for(actor, "entry")
-    today = today or timezone.localdate()
-    progress = progress or (lambda percent, message="": None)
-    digest = _sha256(source)
-    spec = SPECS[kind]
-    table = read_table(source, spec=spec, filename=filename, progress=progress)
-    report = ProjectImportReport(kind=kind, file_name=filename, mode=mode, unknown_headers=list(table.unknown_headers))
-    importer: KindImport = KIND_CLASSES[kind](actor=actor, table=table, prefix=prefix, today=today, report=report)
-
-    rows: list[Row] = []
-    for raw in table.rows():
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(MSG_TOO_MANY_ROWS % {"rows": MAX_ROWS, "max": MAX_ROWS}, code="too_many_rows")
-        row = Row(raw)
-        importer.parse(row)
-        rows.append(row)
-    report.rows = len(rows)
-    report.skipped = dict(table.skipped)
-    progress(40, _("已读取 %(rows)s 行，正在核对") % {"rows": report.rows})
-
-    try:
-        with transaction.atomic():
-            importer.plan(rows)
-            for row in rows:
-                if row.errors:
-                    report.rejected += 1
-                    report.errors.extend(row.errors)
-                else:
-                    setattr(report, row.outcome, getattr(report, row.outcome) + 1)
-            progress(70, _("正在写入"))
-            if not (mode == ALL_OR_NOTHING and report.rejected):
-                importer.write()
-                report.applied = True
-                report.stage_changes = importer.stage_changes
-            batch = ImportBatch.objects.create(template=spec.template, file_name=filename[:200], file_sha256=digest, mode=mode,
-                                               division_code=prefix.ljust(12, "0"), rows=report.rows, imported=report.imported,
-                                               updated=report.updated, unchanged=report.unchanged, rejected=report.rejected,
-                                               applied=report.applied, created_by=actor, job=job)
-            report.batch_id = batch.pk
-            audit_record(actor=actor, action=f"projects.{ENTITY[kind]}.imported", object_type="import_batch", object_id=batch.pk,
-                         division_code=batch.division_code, outcome="success" if report.applied else "failure",
-                         after={"kind": kind, "file": filename, "sha256": digest, "mode": mode, "rows": report.rows,
-                                "imported": report.imported, "updated": report.updated, "unchanged": report.unchanged,
-                                "rejected": report.rejected, "applied": report.applied, "stage_changes": report.stage_changes})
-    except IntegrityError:
-        # Only a concurrent writer can break a unique key the plan checked (two imports of the same new code).
-        raise Conflict(MSG_CONCURRENT, code="import_conflict") from None
-    report.errors.sort(key=lambda e: (e.sheet, e.row))
-    if report.errors and errors_path is not None:
-        rejected = [(row.raw, row.errors) for row in rows if row.errors][:KEEP_REJECTED_ROWS]
-        write_error_workbook(errors_path, table_title=str(spec.title), headers=table.headers, rejected=rejected)
-        report.errors_file = str(errors_path)
-        ImportBatch.objects.filter(pk=report.batch_id).update(errors_file=str(errors_path))
-    report.seconds = time.perf_counter() - started
-    progress(100, report.message)
-    return report
+    """Import a file of `kind` into the actor's entry scope; see the module docstring and `anju.imports.kinds`."""
+    return AREA.run(actor=actor, kind=kind, source=source, filename=filename, mode=mode, errors_path=errors_path, progress=progress,
+                    job=job, today=today)

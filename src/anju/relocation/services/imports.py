@@ -20,126 +20,52 @@ resident ID exists elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from django.db import IntegrityError, connection, models, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.db import connection, models
 from django.utils.translation import gettext_lazy
 
 from anju.accounts.roles import Perm
-from anju.core.access import prefix_for, require_perm
-from anju.core.audit import audit_record
 from anju.core.bulk import allocate_ids, bulk_insert, db_date, db_value
 from anju.core.crypto import blind_index
-from anju.core.exceptions import AuthenticationRequired, Conflict, PermissionDenied, ValidationFailed
 from anju.core.masking import mask_resident_id
-from anju.imports.errors import RowError, write_error_workbook
-from anju.imports.models import ImportBatch
-from anju.imports.readers import ImportFileError, read_table
+from anju.imports.kinds import ALL_OR_NOTHING, VALID_ONLY, ImportArea, KindReport, Progress  # noqa: F401  (VALID_ONLY: kept importable)
 from anju.imports.values import parse_text
 from anju.projects.services.imports import KindImport, Row, chunks
 from anju.registry.resident_id import ResidentIdError, division_regions
 from anju.registry.resident_id import parse as parse_resident_id
-from anju.relocation.imports import KINDS, SPECS
+from anju.relocation.imports import EXAMPLE_ROWS, KIND_BY_TEMPLATE, KIND_LABELS, KINDS, SPECS, TEMPLATE_NOTES
 
-Progress = Callable[[int, str], None]
-KEEP_REJECTED_ROWS = 50_000  # original cells kept for the error workbook; every error is listed regardless
-MAX_ROWS = 500_000
 MAX_WARNINGS = 200
 CHUNK = 900  # values per IN (...) list: under SQLite's 999 parameters with a few before them
 
-ALL_OR_NOTHING = ImportBatch.Mode.ALL_OR_NOTHING
-VALID_ONLY = ImportBatch.Mode.VALID_ONLY
-
 MSG_KIND = gettext_lazy("未知的导入类型：%(kind)s（应为 employment、welfare、medical、training、insurance 或 income）")
-MSG_MODE = gettext_lazy("未知的导入模式：%(mode)s（应为 all-or-nothing 或 valid-only）")
-MSG_TOO_MANY_ROWS = gettext_lazy("文件有 %(rows)s 行以上，超过单次导入上限 %(max)s 行，请分批导入")
-MSG_CONCURRENT = gettext_lazy("导入时另一操作同时写入了相同的记录，未写入任何数据，请重新导入")
-MSG_REJECTED_NOTHING_WRITTEN = gettext_lazy("有 %(rejected)s 行错误，按“全部或不导入”模式未写入任何数据")
 MSG_NOT_RELOCATED = gettext_lazy("身份证号 %(id)s 不是本辖区搬迁人口")
 MSG_NAME_DIFFERS = gettext_lazy("第 %(row)s 行：姓名“%(name)s”与身份证号 %(id)s 登记的姓名不同，已按身份证号导入")
 MSG_SIGNALS = gettext_lazy("；新增防返贫风险预警 %(n)s 条")
 
 
 @dataclass
-class RelocationImportReport:
-    kind: str
-    file_name: str
-    mode: str
-    rows: int = 0
-    imported: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    applied: bool = False
+class RelocationImportReport(KindReport):
+    """The shared summary plus the 防返贫 warning signals the import raised."""
+
+    EXTRA: ClassVar[str] = "signals"
     signals: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    unknown_headers: list[str] = field(default_factory=list)
-    batch_id: int | None = None
-    errors_file: str = ""
-    seconds: float = 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "file": self.file_name, "mode": self.mode, "rows": self.rows, "imported": self.imported,
-            "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected, "applied": self.applied,
-            "signals": self.signals, "skipped": self.skipped, "warnings": self.warnings, "unknown_headers": self.unknown_headers,
-            "batch": self.batch_id, "errors": [e.as_dict() for e in self.errors], "seconds": round(self.seconds, 3),
-        }
-
-    @property
-    def message(self) -> str:
-        text = _("读取 %(rows)s 行：新增 %(imported)s，更新 %(updated)s，未变 %(unchanged)s，拒绝 %(rejected)s") % self.as_dict()
-        if self.signals:
-            text += str(MSG_SIGNALS % {"n": self.signals})
-        if self.rejected and not self.applied:
-            text += "；" + str(MSG_REJECTED_NOTHING_WRITTEN % {"rejected": self.rejected})
-        return text
+    def extra_message(self) -> str:
+        return str(MSG_SIGNALS % {"n": self.signals}) if self.signals else ""
 
 
-def importable_kinds(actor) -> list[str]:
-    """The kinds the actor may import: all of them with RELOCATION_EDIT, none without."""
-    return list(KINDS) if actor.can(Perm.RELOCATION_EDIT) else []
-
-
-def require_importer(actor) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise AuthenticationRequired()
-    if not importable_kinds(actor):
-        raise PermissionDenied()
-
-
-def check_import_kind(actor, kind: str, mode: str = ALL_OR_NOTHING) -> None:
-    """The actor may import (RELOCATION_EDIT), and the kind and mode are known."""
-    require_importer(actor)
-    require_perm(actor, Perm.RELOCATION_EDIT)
-    if kind not in KINDS:
-        raise ValidationFailed(MSG_KIND % {"kind": kind}, code="kind_invalid", detail={"field": "kind"})
-    if mode not in ImportBatch.Mode.values:
-        raise ValidationFailed(MSG_MODE % {"mode": mode}, code="mode_invalid", detail={"field": "mode"})
-
-
-def _sha256(source) -> str:
-    digest = hashlib.sha256()
-    if isinstance(source, (str, Path)):
-        with open(source, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    else:
-        pos = source.tell()
-        source.seek(0)
-        for block in iter(lambda: source.read(1 << 20), b""):
-            digest.update(block)
-        source.seek(pos)
-    return digest.hexdigest()
+# The area: every kind behind RELOCATION_EDIT; the audit names the kind (`relocation.welfare.imported`).
+AREA = ImportArea(name="relocation", kinds=KINDS, specs=SPECS, labels=KIND_LABELS, by_template=KIND_BY_TEMPLATE, example_rows=EXAMPLE_ROWS,
+                  template_notes=TEMPLATE_NOTES, kind_perms=dict.fromkeys(KINDS, Perm.RELOCATION_EDIT), view_perm=Perm.RELOCATION_VIEW,
+                  msg_kind=MSG_KIND, report=RelocationImportReport, kind_classes="anju.relocation.services.imports_kinds",
+                  job_kind="relocation.import", url_ns="relocation_imports")
+importable_kinds = AREA.importable_kinds
+require_importer = AREA.require_importer
+check_import_kind = AREA.check_kind
 
 
 def select_in(sql: str, values: list, *, before: tuple = ()) -> list[tuple]:
@@ -285,66 +211,7 @@ class RelocationKind(KindImport):
 
 def relocation_import(*, actor, kind: str, source, filename: str, mode: str = ALL_OR_NOTHING, errors_path: Path | None = None,
                       progress: Progress | None = None, job=None, today: dt.date | None = None) -> RelocationImportReport:
-    """Import a file of `kind` into the actor's entry scope; see the module docstring. File-level problems (type,
-    zip bomb, missing columns) raise ImportFileError; row problems are in the report."""
-    from anju.relocation.services.imports_kinds import KIND_CLASSES
-
-    started = time.perf_counter()
-    check_import_kind(actor, kind, mode)
-    prefix = prefix_for(actor, "entry")
-    today = today or timezone.localdate()
-    progress = progress or (lambda percent, message="": None)
-    digest = _sha256(source)
-    spec = SPECS[kind]
-    table = read_table(source, spec=spec, filename=filename, progress=progress)
-    report = RelocationImportReport(kind=kind, file_name=filename, mode=mode, unknown_headers=list(table.unknown_headers))
-    importer: RelocationKind = KIND_CLASSES[kind](actor=actor, table=table, prefix=prefix, today=today, report=report)
-
-    rows: list[Row] = []
-    for raw in table.rows():
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(MSG_TOO_MANY_ROWS % {"rows": MAX_ROWS, "max": MAX_ROWS}, code="too_many_rows")
-        row = Row(raw)
-        importer.parse(row)
-        rows.append(row)
-    report.rows = len(rows)
-    report.skipped = dict(table.skipped)
-    progress(40, _("已读取 %(rows)s 行，正在核对") % {"rows": report.rows})
-
-    try:
-        with transaction.atomic():
-            importer.plan(rows)
-            for row in rows:
-                if row.errors:
-                    report.rejected += 1
-                    report.errors.extend(row.errors)
-                else:
-                    setattr(report, row.outcome, getattr(report, row.outcome) + 1)
-            apply = not (mode == ALL_OR_NOTHING and report.rejected)
-            batch = ImportBatch.objects.create(template=spec.template, file_name=filename[:200], file_sha256=digest, mode=mode,
-                                               division_code=prefix.ljust(12, "0"), rows=report.rows, imported=report.imported,
-                                               updated=report.updated, unchanged=report.unchanged, rejected=report.rejected,
-                                               applied=apply, created_by=actor, job=job)
-            report.batch_id = importer.batch_id = batch.pk
-            progress(70, _("正在写入"))
-            if apply:
-                importer.write()
-                report.applied = True
-                report.signals = importer.signals
-            audit_record(actor=actor, action=f"relocation.{kind}.imported", object_type="import_batch", object_id=batch.pk,
-                         division_code=batch.division_code, outcome="success" if report.applied else "failure",
-                         after={"kind": kind, "file": filename, "sha256": digest, "mode": mode, "rows": report.rows,
-                                "imported": report.imported, "updated": report.updated, "unchanged": report.unchanged,
-                                "rejected": report.rejected, "applied": report.applied, "signals": report.signals})
-    except IntegrityError:
-        # Only a concurrent writer can break a unique key the plan checked (two imports of the same person-year).
-        raise Conflict(MSG_CONCURRENT, code="import_conflict") from None
-    report.errors.sort(key=lambda e: (e.sheet, e.row))
-    if report.errors and errors_path is not None:
-        rejected = [(row.raw, row.errors) for row in rows if row.errors][:KEEP_REJECTED_ROWS]
-        write_error_workbook(errors_path, table_title=str(spec.title), headers=table.headers, rejected=rejected)
-        report.errors_file = str(errors_path)
-        ImportBatch.objects.filter(pk=report.batch_id).update(errors_file=str(errors_path))
-    report.seconds = time.perf_counter() - started
-    progress(100, report.message)
-    return report
+    """Import a file of `kind` into the actor's entry scope; see the module docstring and `anju.imports.kinds` (the
+    batch row is written before the kind's records, which carry its id)."""
+    return AREA.run(actor=actor, kind=kind, source=source, filename=filename, mode=mode, errors_path=errors_path, progress=progress,
+                    job=job, today=today)

@@ -305,23 +305,42 @@ def case_propose(*, actor, household, category: str, channel: str, risks: list[s
     return case
 
 
+def _lock_for_decision(actor, case: MonitoringCase, state, action: str, proposer: str, own_message) -> MonitoringCase:
+    """The case locked for a monitor's decision: in `state`, and not decided by whoever proposed it (`proposer`, the id
+    field of the proposal's author; four eyes)."""
+    c = _lock(actor, case, Perm.RELOCATION_MONITOR)
+    _state(c, (state,), action)
+    if getattr(c, proposer) == actor.pk:
+        raise PermissionDenied(own_message, code="four_eyes")
+    return c
+
+
+def _decision_date(value, field: str, not_before: dt.date, message, code: str) -> dt.date:
+    """The date of a decision (default today), not before `not_before`."""
+    on = _date(value or _today(), field)
+    if on < not_before:
+        raise ValidationFailed(message % {"date": not_before.isoformat()}, code=code, detail={"field": field})
+    return on
+
+
+def _record_decision(actor, c: MonitoringCase, state, on_field: str, on: dt.date, by_field: str, note: str, event: str) -> None:
+    """A monitor's decision on the locked case: the new `state`, dated (`on_field`) and signed (`by_field`), recoloured, audited."""
+    before = _snapshot(c)
+    c.state, c.decision_note = state, note
+    setattr(c, on_field, on)
+    setattr(c, by_field, actor)
+    c.save(update_fields=["state", on_field, by_field, "decision_note", "updated_at"])
+    case_recolour(c)
+    _audit(actor, event, c, before, {on_field: on.isoformat(), "note": note})
+
+
 def case_approve(*, actor, case: MonitoringCase, included_on: dt.date | None = None, note: str = "") -> MonitoringCase:
     """认定纳入: a monitor of the case's entry scope other than its proposer includes a proposed case on `included_on`."""
     note = _text(note, "note", gettext_lazy("审批意见"), 300)
     with transaction.atomic():
-        c = _lock(actor, case, Perm.RELOCATION_MONITOR)
-        _state(c, (State.PROPOSED,), "approve")
-        if c.proposed_by_id == actor.pk:
-            raise PermissionDenied(MSG_OWN_PROPOSAL, code="four_eyes")
-        included_on = _date(included_on or _today(), "included_on")
-        if included_on < c.identified_on:
-            raise ValidationFailed(MSG_INCLUDED_BEFORE % {"date": c.identified_on.isoformat()}, code="included_before",
-                                   detail={"field": "included_on"})
-        before = _snapshot(c)
-        c.state, c.included_on, c.approved_by, c.decision_note = State.MONITORING, included_on, actor, note
-        c.save(update_fields=["state", "included_on", "approved_by", "decision_note", "updated_at"])
-        case_recolour(c)
-        _audit(actor, "approved", c, before, {"included_on": included_on.isoformat(), "note": note})
+        c = _lock_for_decision(actor, case, State.PROPOSED, "approve", "proposed_by_id", MSG_OWN_PROPOSAL)
+        included_on = _decision_date(included_on, "included_on", c.identified_on, MSG_INCLUDED_BEFORE, "included_before")
+        _record_decision(actor, c, State.MONITORING, "included_on", included_on, "approved_by", note, "approved")
     return c
 
 
@@ -527,20 +546,11 @@ def elimination_approve(*, actor, case: MonitoringCase, eliminated_on: dt.date |
     """审批风险消除: a monitor other than the proposer approves; the automatic criteria are evaluated again first."""
     note = _text(note, "note", gettext_lazy("审批意见"), 300)
     with transaction.atomic():
-        c = _lock(actor, case, Perm.RELOCATION_MONITOR)
-        _state(c, (State.ELIMINATION_PROPOSED,), "approve_elimination")
-        if c.elimination_proposed_by_id == actor.pk:
-            raise PermissionDenied(MSG_OWN_ELIMINATION, code="four_eyes")
-        eliminated_on = _date(eliminated_on or _today(), "eliminated_on")
-        if eliminated_on < c.elimination_proposed_on:
-            raise ValidationFailed(MSG_ELIMINATED_BEFORE % {"date": c.elimination_proposed_on.isoformat()}, code="eliminated_before",
-                                   detail={"field": "eliminated_on"})
+        c = _lock_for_decision(actor, case, State.ELIMINATION_PROPOSED, "approve_elimination", "elimination_proposed_by_id",
+                               MSG_OWN_ELIMINATION)
+        eliminated_on = _decision_date(eliminated_on, "eliminated_on", c.elimination_proposed_on, MSG_ELIMINATED_BEFORE, "eliminated_before")
         _refuse_failed(elimination_criteria(c, eliminated_on))
-        before = _snapshot(c)
-        c.state, c.eliminated_on, c.eliminated_by, c.decision_note = State.ELIMINATED, eliminated_on, actor, note
-        c.save(update_fields=["state", "eliminated_on", "eliminated_by", "decision_note", "updated_at"])
-        case_recolour(c)
-        _audit(actor, "eliminated", c, before, {"eliminated_on": eliminated_on.isoformat(), "note": note})
+        _record_decision(actor, c, State.ELIMINATED, "eliminated_on", eliminated_on, "eliminated_by", note, "eliminated")
     return c
 
 

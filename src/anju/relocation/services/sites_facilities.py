@@ -177,32 +177,46 @@ def facility_create(*, actor, site: Site, kind: str, name: str, status: str = Fa
     return facility
 
 
+def _item_check(actor, item, entity: str, fields, changes: dict) -> None:
+    """Before changing a facility or organisation: only its `fields`, and its site in the actor's entry scope."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise TypeError(f"{entity}_update: unknown fields {sorted(unknown)}")
+    check_site_entry(actor, item.site)
+
+
+def _item_save(actor, item, entity: str, fields, before: dict, snapshot):
+    """Save and audit what changed on a facility or organisation since `before`; nothing changed writes nothing."""
+    old, new = audit_diff(before, snapshot(item))
+    if not new:
+        return item
+    with transaction.atomic():
+        item.save(update_fields=list(fields))
+        _record(actor, item.site, entity, "updated", item.pk, before=old, after={"name": item.name, **new})
+    return item
+
+
+def _item_delete(actor, item, entity: str, snapshot) -> None:
+    check_site_entry(actor, item.site)
+    before, pk = snapshot(item), item.pk
+    with transaction.atomic():
+        item.delete()
+        _record(actor, item.site, entity, "deleted", pk, before=before)
+
+
 def facility_update(*, actor, facility: Facility, **changes) -> Facility:
     """Change fields (FACILITY_FIELDS) of a facility (from access_facility); nothing changed writes nothing."""
-    unknown = set(changes) - set(FACILITY_FIELDS)
-    if unknown:
-        raise TypeError(f"facility_update: unknown fields {sorted(unknown)}")
-    check_site_entry(actor, facility.site)
+    _item_check(actor, facility, "facility", FACILITY_FIELDS, changes)
     before = facility_snapshot(facility)
     clean = {f: _clean_facility(actor, f, v, facility) for f, v in changes.items()}
     for f, v in clean.items():
         setattr(facility, f, v)
     _check_facility(facility)
-    old, new = audit_diff(before, facility_snapshot(facility))
-    if not new:
-        return facility
-    with transaction.atomic():
-        facility.save(update_fields=list(FACILITY_FIELDS))
-        _record(actor, facility.site, "facility", "updated", facility.pk, before=old, after={"name": facility.name, **new})
-    return facility
+    return _item_save(actor, facility, "facility", FACILITY_FIELDS, before, facility_snapshot)
 
 
 def facility_delete(*, actor, facility: Facility) -> None:
-    check_site_entry(actor, facility.site)
-    before, pk = facility_snapshot(facility), facility.pk
-    with transaction.atomic():
-        facility.delete()
-        _record(actor, facility.site, "facility", "deleted", pk, before=before)
+    _item_delete(actor, facility, "facility", facility_snapshot)
 
 
 # ------------------------------------------------------------------------------------------------------- organisations
@@ -219,26 +233,13 @@ def organisation_create(*, actor, site: Site, kind: str, name: str, established_
 
 
 def organisation_update(*, actor, organisation: Organisation, **changes) -> Organisation:
-    unknown = set(changes) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise TypeError(f"organisation_update: unknown fields {sorted(unknown)}")
-    check_site_entry(actor, organisation.site)
+    _item_check(actor, organisation, "organisation", ORGANISATION_FIELDS, changes)
     before = organisation_snapshot(organisation)
     for f, v in changes.items():
         setattr(organisation, f, _clean_organisation(f, v, organisation))
-    old, new = audit_diff(before, organisation_snapshot(organisation))
-    if not new:
-        return organisation
-    with transaction.atomic():
-        organisation.save(update_fields=list(ORGANISATION_FIELDS))
-        _record(actor, organisation.site, "organisation", "updated", organisation.pk, before=old, after={"name": organisation.name, **new})
-    return organisation
+    return _item_save(actor, organisation, "organisation", ORGANISATION_FIELDS, before, organisation_snapshot)
 
 
 def organisation_delete(*, actor, organisation: Organisation) -> None:
-    check_site_entry(actor, organisation.site)
-    before, pk = organisation_snapshot(organisation), organisation.pk
-    with transaction.atomic():
-        organisation.delete()
-        _record(actor, organisation.site, "organisation", "deleted", pk, before=before)
+    _item_delete(actor, organisation, "organisation", organisation_snapshot)
 
