@@ -158,7 +158,8 @@ def test_correct_id_number_derives_gender_and_birth_and_masks_history(actors, ho
     number = new_id("429921", dt.date(1971, 8, 9), male=True)
     cr = run(actors, create(actors, "correct", person=p, payload={"changes": {"id_number": number}}))
     p.refresh_from_db()
-    assert (decrypt(p.id_enc), p.gender, p.birth_date) == (number, "M", dt.date(1971, 8, 9))
+    born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))  # new_id() may move the day to stay unique
+    assert (decrypt(p.id_enc), p.gender, p.birth_date) == (number, "M", born)
     hist = {f: (o, n) for f, o, n in History.objects.filter(request=cr).values_list("field", "old", "new")}
     assert hist["id_number"] == (old_masked, p.id_masked) and number not in str(hist)
     assert hist["gender"] == ("F", "M")
