@@ -346,7 +346,8 @@ class _Builder:
         rng, today = self.rng, self.today
         township_clerks = {u.entry_scope.code[:9]: u for u in self.users.values() if u.role == "township_clerk" and u.entry_scope_id}
         created = 0
-        for county, conditions in (("429921", ["deep_mountain", "disaster"]), ("429925", ["high_cold", "ecological"])):
+        # 白云县's is the demo township clerk's own township (429921101), so that account has surveys to confirm.
+        for county, conditions in (("429921101", ["deep_mountain", "disaster"]), ("429925", ["high_cold", "ecological"])):
             township = Division.objects.filter(code__startswith=county, level=Level.TOWNSHIP).order_by("code").first()
             if township is None:
                 continue
@@ -357,7 +358,7 @@ class _Builder:
             states = ["draft", "submitted", "submitted", "township_confirmed", "township_confirmed", "confirmed", "rejected", "draft"]
             for i, state in enumerate(states * 2):
                 village = villages[i % len(villages)] if villages else township
-                number = compose(county, dt.date(1960 + i * 2, 1 + i % 12, 1 + i % 27), 200 + i * 2 + 1)
+                number = compose(county[:6], dt.date(1960 + i * 2, 1 + i % 12, 1 + i % 27), 200 + i * 2 + 1)
                 registered = i % 5 != 4
                 eligible = registered
                 Survey.objects.create(
