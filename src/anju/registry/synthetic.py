@@ -44,20 +44,22 @@ def _name(rng: random.Random, surname: str) -> str:
 
 
 class _Ids:
-    """Unique resident IDs per county: sequence numbers per (county, birth date), odd for men."""
+    """Unique resident IDs per county: sequence numbers per (county, birth date) from `start`, odd for men. The two
+    programs' rosters start in different halves of the sequence space, so nobody is made twice by accident."""
 
-    def __init__(self):
+    def __init__(self, start: int = 0):
+        self.start = start
         self.used: dict[tuple[str, dt.date], int] = {}
 
     def make(self, region: str, birth: dt.date, male: bool) -> str:
-        n = self.used.get((region, birth), 0)
+        n = self.used.get((region, birth), self.start)
         while True:
             seq = n * 2 + (1 if male else 0)
             n += 1
             if seq < 1000:
                 break
             birth += dt.timedelta(days=1)
-            n = self.used.get((region, birth), 0)
+            n = self.used.get((region, birth), self.start)
         self.used[(region, birth)] = n
         return compose(region, birth, seq)
 
@@ -67,9 +69,9 @@ def _birth(rng: random.Random, year: int) -> dt.date:
 
 
 def households(rng: random.Random, n_persons: int, villages: list[Village], today: dt.date,
-               prefix: str = "") -> Iterator[tuple[Village, str, list[dict]]]:
+               prefix: str = "", id_start: int = 0) -> Iterator[tuple[Village, str, list[dict]]]:
     """(village, household number, members) until n_persons members were produced."""
-    ids = _Ids()
+    ids = _Ids(id_start)
     made = 0
     counter: dict[str, int] = {}
     while made < n_persons:
@@ -129,7 +131,7 @@ def relocation_rows(*, seed: int, n_persons: int, villages: list[Village], sites
     """Rows of the relocation template. `sites`: county 6 digits → site names (concentrated placement)."""
     rng = random.Random(seed)  # noqa: S311
     today = today or dt.date.today()
-    for village, number, members in households(rng, n_persons, villages, today, prefix="B"):
+    for village, number, members in households(rng, n_persons, villages, today, prefix="B", id_start=250):
         concentrated = rng.random() < 0.76 and sites.get(village.code[:6])
         site = rng.choice(sites[village.code[:6]]) if concentrated else ""
         year = rng.randint(2016, 2020)

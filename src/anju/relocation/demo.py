@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 # Where each county's sites sit (longitude, latitude of the county seat): a made-up city in western Hubei.
-COUNTY_SEATS = {"429902": (111.29, 30.70), "429903": (111.36, 30.77), "429921": (110.68, 31.03), "429922": (110.98, 31.32),
+COUNTY_SEATS = {"429902": (111.29, 30.70), "429903": (111.52, 30.64), "429921": (110.68, 31.03), "429922": (110.98, 31.32),
                 "429923": (111.62, 31.18), "429924": (111.05, 30.45), "429925": (110.42, 30.62), "429926": (111.82, 30.52),
                 "429981": (111.55, 30.92)}
 # Share of labour persons with a job, by county: two counties lag, so the dashboard has something to show.
@@ -105,14 +105,15 @@ class _Builder:
             site.longitude = round(lon + offset * self.rng.uniform(0.03, 0.09), 6)
             site.latitude = round(lat + offset * self.rng.uniform(0.02, 0.06), 6)
             n = persons.get(site.pk, 0)
-            site.capacity = max(site.capacity, int(n * 1.1))
+            site.capacity = max(50, round(n * self.rng.uniform(1.04, 1.3), -1))  # built for a little more than moved in
             site.planned_units = max(1, round(site.capacity / 3.4))
             site.built_units = site.planned_units if i % 5 else round(site.planned_units * 0.92)
             site.completed_on = dt.date(2017 + i % 4, 10, 1 + i % 27)
             site.address = f"{site.name}安置小区"
             site.manager = f"{site.name}社区居委会"
             site.save(update_fields=["longitude", "latitude", "capacity", "planned_units", "built_units", "completed_on", "address", "manager"])
-            project = Project.objects.filter(division_code__startswith=site.division_code[:6], program="relocation").order_by("code").first()
+            projects = Project.objects.filter(division_code__startswith=site.division_code[:6], program="relocation").order_by("code")
+            project = projects.filter(category="industry").first() or projects.first()  # the workshop's construction project
             for j, (kind, label, capacity, jobs) in enumerate(FACILITIES):
                 if site.area_type == "rural" and kind in ("kindergarten", "elderly_care"):
                     continue

@@ -33,6 +33,9 @@ class _Scoped(forms.Form):
     def __init__(self, data=None, *args, actor=None, scope: str = "", **kwargs):
         if data is not None and not data:
             data = None
+        if data is not None and not data.get("as_of"):  # a drill-down link names only the scope: the date defaults to today
+            data = data.copy()
+            data["as_of"] = timezone.localdate().isoformat()
         super().__init__(data, *args, **kwargs)
         self.fields["as_of"].initial = timezone.localdate()
         choices = scope_choices(actor)
