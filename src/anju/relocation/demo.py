@@ -328,6 +328,7 @@ class _Builder:
                                            amount_fen=rng.randint(20, 120) * 10000,
                                            effect="effective" if state == "eliminated" else rng.choice(["pending", "partial", "effective"]),
                                            created_by=clerk)
+        self._monitored_incomes()
         high = 10000 * 100
         signals = [RiskSignal(household_id=m.household_id, person_id=m.person_id, division_code=m.division_code, kind="medical",
                               found_on=today - dt.timedelta(days=rng.randint(1, 40)), source="import:medical",
@@ -335,6 +336,29 @@ class _Builder:
                    for m in MedicalCost.objects.filter(out_of_pocket_fen__gt=high).order_by("id")[:24]]
         RiskSignal.objects.bulk_create(signals)
         return cases
+
+    def _monitored_incomes(self) -> None:
+        """Last year's income of a household under monitoring is near the line (some below it); an eliminated household's
+        is stably above it. Then every case gets the colour the real rule gives it."""
+        from anju.relocation.models import Income, MonitoringCase
+        from anju.relocation.services.monitoring import cases_recolour
+
+        year = self.today.year - 1
+        cases = list(MonitoringCase.objects.all())
+        incomes = {i.household_id: i for i in Income.objects.filter(year=year, household_id__in=[c.household_id for c in cases])}
+        changed = []
+        for case in cases:
+            income = incomes.get(case.household_id)
+            if income is None:
+                continue
+            target = self.rng.randint(9000, 12000) if case.state == "eliminated" else self.rng.randint(5600, 8200)
+            total = target * 100 * income.persons
+            income.wage_fen, income.business_fen, income.property_fen = int(total * 0.62), int(total * 0.12), int(total * 0.02)
+            income.costs_fen = int(total * 0.05)
+            income.transfer_fen = total - income.wage_fen - income.business_fen - income.property_fen + income.costs_fen
+            changed.append(income)
+        Income.objects.bulk_update(changed, ["wage_fen", "business_fen", "property_fen", "transfer_fen", "costs_fen"])
+        cases_recolour(cases, self.today)
 
     def _identification(self) -> int:
         """Two designated townships in the mountain counties with household surveys at every stage of confirmation."""
