@@ -253,12 +253,13 @@ def employment_index(request):
 def employment_export(request):
     require_perm(request.user, Perm.RELOCATION_VIEW)
     form, on, qs = _employment_rows(request)
+    kind = form.cleaned_data.get("kind") or "" if form.is_bound and form.is_valid() else ""  # what filtered, never the raw query
     rows = list(qs)
     data = employment_xlsx(rows, on=on)
     with transaction.atomic():
         audit_record(actor=request.user, action="relocation.employment.exported", object_type="employment", object_id="",
                      division_code=request.user.view_prefix.ljust(12, "0")[:12], after={"on": on.isoformat(), "rows": len(rows),
-                                                                                         "kind": form.data.get("kind", "")})
+                                                                                         "kind": kind})
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''employment-{on.isoformat()}.xlsx"
     return response
