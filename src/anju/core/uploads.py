@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -131,3 +132,15 @@ def _check_office(data: bytes, main_part: str, max_entries: int, max_total: int,
         raise refuse("xml") from None
     if root.tag.rsplit("}", 1)[-1] != "Types":
         raise refuse("xml")
+
+
+@contextmanager
+def files_removed_on_error(written: list[Path]):
+    """Delete the files written inside the block when it raises (wrap it around the transaction that records them, so a
+    rollback leaves no orphan file behind)."""
+    try:
+        yield written
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise

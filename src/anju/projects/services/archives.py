@@ -9,7 +9,6 @@ import hashlib
 import re
 import uuid
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_record
 from anju.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from anju.core.masking import safe_cell
+from anju.core.uploads import files_removed_on_error
 from anju.projects.models import STAGE_ORDER, Document, DocumentType, Project, Rectification, Stage
 
 MAX_ARCHIVE_BYTES = 20 * uploads.MB
@@ -159,18 +159,6 @@ def document_store(*, actor, project: Project, doc_type: DocumentType | None, ti
                  after={"project": project.code, "doc_type": doc_type.code if doc_type else None, "title": doc.title, "name": name,
                         "size": len(data), "sha256": digest})
     return doc
-
-
-@contextmanager
-def files_removed_on_error(written: list[Path]):
-    """Delete the files written inside the block when it raises (wrap it around the transaction that records them, so a
-    rollback leaves no orphan file behind)."""
-    try:
-        yield written
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
 
 
 def _assert_writable(actor, project: Project) -> None:

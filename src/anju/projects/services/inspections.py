@@ -13,6 +13,7 @@ from anju.accounts.roles import Perm
 from anju.core.access import in_scope, require_perm
 from anju.core.audit import audit_record
 from anju.core.exceptions import Conflict, NotFound, ValidationFailed
+from anju.core.uploads import files_removed_on_error
 from anju.projects.models import (
     STAGE_ORDER,
     Acceptance,
@@ -243,7 +244,7 @@ def rectification_close(*, actor, rectification: Rectification, closing_note: st
     if not evidence_data and not evidence_name:
         raise ValidationFailed(MSG_EVIDENCE_REQUIRED, code="evidence_required", detail={"field": "file"})
     name = archives.uploads.upload_name(evidence_name)
-    with archives.files_removed_on_error([]) as written, transaction.atomic():
+    with files_removed_on_error([]) as written, transaction.atomic():
         project = _lock_project(actor, rectification.project)
         r = Rectification.objects.select_for_update().filter(pk=rectification.pk, project=project).first()  # its parent loads lazily
         if r is None:
@@ -284,7 +285,7 @@ def acceptance_create(*, actor, project: Project, on: dt.date, conclusion: str, 
     participants = _text(participants, "participants", gettext_lazy("参加单位及人员"), 300)
     opinion = _text(opinion, "opinion", gettext_lazy("验收意见"), 5000)
     report = _report(report_name, report_data)
-    with archives.files_removed_on_error([]) as written, transaction.atomic():
+    with files_removed_on_error([]) as written, transaction.atomic():
         locked = _lock_project(actor, project)
         if STAGE_ORDER[locked.stage] < STAGE_ORDER[Stage.COMPLETED]:
             raise Conflict(MSG_ACCEPTANCE_STAGE % {"stage": Stage(locked.stage).label}, code="stage_not_allowed")
@@ -318,7 +319,7 @@ def audit_create(*, actor, project: Project, on: dt.date, auditor: str, amount_a
     if amount_audited is not None and amount_audited < 0:
         raise ValidationFailed(MSG_AMOUNT_NEGATIVE, code="amount_negative", detail={"field": "amount_audited"})
     report = _report(report_name, report_data)
-    with archives.files_removed_on_error([]) as written, transaction.atomic():
+    with files_removed_on_error([]) as written, transaction.atomic():
         locked = _lock_project(actor, project)
         if STAGE_ORDER[locked.stage] < STAGE_ORDER[Stage.APPROVED]:
             raise Conflict(MSG_AUDIT_STAGE % {"stage": Stage(locked.stage).label}, code="stage_not_allowed")

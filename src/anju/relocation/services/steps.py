@@ -141,12 +141,6 @@ def _store(relocation: Relocation, evidence, written: list[Path]) -> dict:
             "evidence_sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _remove_on_error(written: list[Path]):
-    from anju.projects.services.archives import files_removed_on_error
-
-    return files_removed_on_error(written)
-
-
 def relocation_persons(household: Household) -> int:
     """The household's relocation members: persons with an active relocation enrolment (all enrolled when none is)."""
     qs = Enrolment.objects.filter(household=household, program=Program.RELOCATION)
@@ -199,7 +193,7 @@ def step_record(*, actor, household: Household, step: str, on: dt.date | None, n
                                detail={"field": "house_number" if house_number else "house_area"})
     evidence = _evidence(evidence_name, evidence_data)
     try:
-        with _remove_on_error([]) as written, transaction.atomic():
+        with uploads.files_removed_on_error([]) as written, transaction.atomic():
             locked = Household.objects.select_for_update().filter(pk=household.pk).first()
             if locked is None or not in_scope(actor, locked.division_code, "entry"):
                 raise NotFound()
