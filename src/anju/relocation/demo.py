@@ -43,12 +43,14 @@ def _age(birth: dt.date, on: dt.date) -> int:
 
 def relocation_step(summary) -> None:
     from anju.relocation.models import Relocation
+    from anju.relocation.services.metric_facts import metric_facts_sync
 
     if Relocation.objects.exists():
         summary.notes.append("  " + _("搬迁后续扶持演示数据已存在，未重复生成"))
         return
     with transaction.atomic():
         counts = _Builder(dt.date.today()).build()
+    metric_facts_sync()  # the metric facts of every person the demo wrote, so the first page read does not build them
     summary.notes.append("  " + _("搬迁后续扶持：%(sites)s 个安置点，%(households)s 户搬迁进度与后续扶持记录，%(cases)s 户防返贫监测对象，"
                                   "%(surveys)s 份识别调查，%(checks)s 次抽查") % counts)
 

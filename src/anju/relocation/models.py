@@ -708,3 +708,49 @@ class SpotCheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spot_check_id} #{self.order}"
+
+
+# --- metric facts --------------------------------------------------------------------------------------------------
+
+KIND_SLOT_BITS = 9  # per household and kind at most 511 persons employed: a household's kinds sum in one integer
+
+
+class MetricSegment(models.Model):
+    """A derived fact for the follow-up metrics (selectors_metrics): a stretch of days [seg_from, seg_to) during which a
+    person is in the relocated population (an `active` status period of their relocation enrolment) and employed in the
+    same kinds. `slots` packs those kinds: 1 << (KIND_SLOT_BITS × the kind's position in Employment.Kind), 0 when not
+    employed. The rest is copied from the enrolment (household, site, division), the person (birth date) and the labour
+    capacity (`able`: not none/student), so a day's metrics read this one table.
+
+    Never written by hand: database triggers queue every person whose enrolment, status periods, birth date, capacity or
+    employment changed in MetricDirty, and services/metric_facts.metric_facts_sync() rebuilds their rows before a read."""
+
+    person_id = models.BigIntegerField()
+    enrolment_id = models.BigIntegerField()
+    household_id = models.BigIntegerField()
+    site_id = models.BigIntegerField(null=True)
+    division_code = models.CharField(max_length=12)
+    birth_date = models.DateField(null=True)
+    able = models.BooleanField()
+    seg_from = models.DateField()
+    seg_to = models.DateField(null=True)
+    slots = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["household_id", "seg_from", "seg_to", "slots", "birth_date", "able", "division_code", "site_id"],
+                         name="metric_segment_cover"),
+            models.Index(fields=["person_id"], name="metric_segment_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.seg_from}–{self.seg_to or ''}"
+
+
+class MetricDirty(models.Model):
+    """A person whose metric segments are out of date (filled by triggers; emptied by metric_facts_sync)."""
+
+    person_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.person_id)

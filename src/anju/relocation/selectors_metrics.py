@@ -2,9 +2,7 @@
 
 Definitions (the brief's shared ones, shown on the page as 口径说明):
 - population on D: persons whose relocation Enrolment has an `active` EnrolmentStatus period covering D
-  (valid_from <= D < valid_to, open when NULL); household, site and division are the enrolment's. The registry keeps
-  Enrolment.status/status_since equal to the open period's status/valid_from, so an enrolment whose status began by D
-  is read from its own row and only those changed after D read their periods;
+  (valid_from <= D < valid_to, open when NULL); household, site and division are the enrolment's;
 - labour person: in the population, age in whole years on D within policy `relocation.labour_age` [min, max] (both ends
   included) and LabourCapacity not `none`/`student` (no row: able); labour household: at least one labour person;
 - employed person: an Employment with started_on <= D <= ended_on (open when NULL); labour_households_employed: labour
@@ -16,10 +14,11 @@ Definitions (the brief's shared ones, shown on the page as 口径说明):
 A household is counted in one group only: where its members of the population are (by site: the site any of them is
 placed at, the highest site id when they differ; by division: the lowest code), with all its members of the population.
 
-Everything is aggregated in the database by one statement without CTEs: one row per household (its population members
-joined to their birth date, the not-labour capacities as one list and the persons' employment on D read once and grouped by
-person, kinds packed two to an integer column), then per group with welfare, monitoring (one list per category) and the
-income survey joined at household level, so Python only reads one row per group.
+Everything is read from the metric facts (MetricSegment, rebuilt for changed persons before each read by
+services/metric_facts): one row per person and stretch of days in the population with the same employment kinds, carrying
+household, site, division, birth date and labour capacity. One statement groups the rows of the day per household (kinds
+summed in 9-bit slots of one integer), then per group with welfare, monitoring (one list per category) and the income
+survey joined at household level, so Python only reads one row per group.
 """
 
 from __future__ import annotations
@@ -37,8 +36,8 @@ from anju.core.exceptions import ValidationFailed
 from anju.core.models import PolicyVersion
 from anju.core.policy import policy_value
 from anju.divisions.models import Division, Level
-from anju.registry.models import Enrolment, EnrolmentStatus, Person, Program
-from anju.relocation.models import Employment, Income, LabourCapacity, MonitoringCase, Site, Welfare
+from anju.relocation.models import KIND_SLOT_BITS, Employment, Income, LabourCapacity, MetricSegment, MonitoringCase, Site, Welfare
+from anju.relocation.services.metric_facts import metric_facts_sync
 
 BY_SITE, BY_TOWNSHIP, BY_COUNTY, BY_CITY = "site", "township", "county", "city"
 GROUPINGS = (BY_SITE, BY_TOWNSHIP, BY_COUNTY, BY_CITY)
@@ -161,10 +160,10 @@ def _range(q: _Sql, column: str, prefix: str) -> str:
 
 
 def _labour_sql(q: _Sql, bands, as_of: dt.date) -> str:
-    """A condition: the person `per` of enrolment `e` is of labour age on as_of under the band of their division — born on or
+    """A condition: the person of fact row `e` is of labour age on as_of under the band of their division — born on or
     before as_of − min years and after as_of − (max + 1) years, a range test on the birth date."""
     def band(low, high):
-        return f"per.birth_date <= {q.p(years_before(as_of, low))} AND per.birth_date > {q.p(years_before(as_of, high + 1))}"
+        return f"e.birth_date <= {q.p(years_before(as_of, low))} AND e.birth_date > {q.p(years_before(as_of, high + 1))}"
 
     *narrower, (_scope, low, high) = bands
     if not narrower:
@@ -173,69 +172,37 @@ def _labour_sql(q: _Sql, bands, as_of: dt.date) -> str:
     return f"(CASE {whens} ELSE CASE WHEN {band(low, high)} THEN 1 ELSE 0 END END) = 1"
 
 
-# Persons employed by kind are summed in packed columns: two kinds per integer column, the second shifted by 2**31, so that
-# one SUM per column counts two kinds (a group would need 2**31 persons employed in one kind to carry into the next).
-KIND_SHIFT = 2 ** 31
-KIND_COLUMNS = [EMPLOYMENT_KINDS[i:i + 2] for i in range(0, len(EMPLOYMENT_KINDS), 2)]
-
-
 def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tuple[str, dict]:
-    """One read: per household (population members, labour, employment, kinds), then per group with welfare, income and
-    monitoring joined at household level. Shaped for both planners: the sets read once (IN lists / hashed sub-plans), no
-    correlated probe per person, no CTE referenced twice."""
+    """One read: per household from the metric facts (population members on the day, labour, employment kinds packed in
+    slots), then per group with welfare, income and monitoring joined at household level."""
     q = _Sql()
-    sqlite = connection.vendor == "sqlite"
-    enrolment, status, person = Enrolment._meta.db_table, EnrolmentStatus._meta.db_table, Person._meta.db_table
-    capacity, employment = LabourCapacity._meta.db_table, Employment._meta.db_table
-    welfare, income, case = Welfare._meta.db_table, Income._meta.db_table, MonitoringCase._meta.db_table
+    segment, welfare, income, case = (MetricSegment._meta.db_table, Welfare._meta.db_table, Income._meta.db_table,
+                                      MonitoringCase._meta.db_table)
     d = q.p(as_of)
-    key = "COALESCE(e.site_id, 0)" if by == BY_SITE else f"SUBSTR(e.division_code, 1, {PREFIX_LENGTHS[by]})"
-    pick = "MAX" if by == BY_SITE else "MIN"
-    # A wide scope (a city) reads most enrolments: on SQLite a scan of the covering index in household order (no sort for the
-    # per-household GROUP BY) beats the division range (`+column` keeps SQLite off the range); PostgreSQL chooses itself.
-    wide = len(prefix) < 6
-    column = "+e.division_code" if wide and sqlite else "e.division_code"
-    in_scope = f"e.program = {q.p(Program.RELOCATION)} AND {_range(q, column, prefix)}"
-    # On D the status is the enrolment's denormalised current one when that began by D (the registry keeps status/status_since
-    # equal to the open period's); only enrolments whose status changed after D read their periods.
-    current = f"e.status_since <= {d} AND e.status = {q.p('active')}"
-    period = (f"e.status_since > {d} AND EXISTS (SELECT 1 FROM {status} s WHERE s.enrolment_id = e.id AND s.status = {q.p('active')} "
-              f"AND s.valid_from <= {d} AND (s.valid_to IS NULL OR s.valid_to > {d}))")
-    columns = f"e.household_id, e.person_id, e.division_code, {key} AS g"
-    if sqlite:  # the OR is evaluated row by row, the EXISTS only for the few enrolments changed after D
-        population = f"(SELECT {columns} FROM {enrolment} e WHERE {in_scope} AND (({current}) OR ({period})))"
-    else:  # PostgreSQL costs an OR-ed EXISTS as a probe per row and then avoids the sequential scan: two branches instead
-        population = (f"(SELECT {columns} FROM {enrolment} e WHERE {in_scope} AND {current} "
-                      f"UNION ALL SELECT {columns} FROM {enrolment} e WHERE {in_scope} AND {period})")
-    not_labour = ", ".join(q.p(c) for c in NOT_LABOUR)
-    labour = (f"CASE WHEN e.person_id IN (SELECT c.person_id FROM {capacity} c WHERE c.capacity IN ({not_labour})) THEN 0 "
-              f"WHEN {_labour_sql(q, labour_bands(prefix, as_of), as_of)} THEN 1 ELSE 0 END")
-    employed_on = f"m.started_on <= {d} AND (m.ended_on IS NULL OR m.ended_on >= {d})"
-
-    def packed(kinds):
-        return " + ".join(f"MAX(CASE WHEN m.kind = {q.p(k)} THEN {KIND_SHIFT ** i} ELSE 0 END)" for i, k in enumerate(kinds))
-
-    kinds = ", ".join(f"{packed(ks)} AS k{n}" for n, ks in enumerate(KIND_COLUMNS))
-    # A narrow scope (a county, a township) reads the spells of its own enrolled persons only, not every spell of the city.
-    enrolled = "" if wide else (f" AND m.person_id IN (SELECT e2.person_id FROM {enrolment} e2 WHERE e2.program = {q.p(Program.RELOCATION)} "
-                                f"AND {_range(q, 'e2.division_code', prefix)})")
-    employed = f"(SELECT m.person_id, {kinds} FROM {employment} m WHERE {employed_on}{enrolled} GROUP BY m.person_id)"
-    emp = "CASE WHEN k.person_id IS NULL THEN 0 ELSE 1 END"
-    kind_sums = ", ".join(f"SUM(COALESCE(k.k{n}, 0)) AS k{n}" for n in range(len(KIND_COLUMNS)))
-    hh = (f"SELECT e.household_id AS h, {pick}(e.g) AS g, COUNT(*) AS n, MAX({labour}) AS lab, MAX({emp}) AS emp, SUM({emp}) AS ne, "
-          f"{kind_sums} FROM {population} e JOIN {person} per ON per.id = e.person_id LEFT JOIN {employed} k ON k.person_id = e.person_id "
-          "GROUP BY e.household_id")
+    # A household's group: by site the highest site its members of the day are placed at (0: none); by division the lowest
+    # code, cut to the group's prefix outside (the prefix of the lowest code is the lowest prefix).
+    key, pick = ("COALESCE(e.site_id, 0)", "MAX") if by == BY_SITE else ("e.division_code", "MIN")
+    group = "hh.g" if by == BY_SITE else f"SUBSTR(hh.g, 1, {PREFIX_LENGTHS[by]})"
+    # A wide scope (a city) reads most facts: the covering index in household order (no sort for the GROUP BY) beats a
+    # division range; `+column` keeps SQLite off the range.
+    column = "+e.division_code" if len(prefix) < 6 and connection.vendor == "sqlite" else "e.division_code"
+    on_day = f"e.seg_from <= {d} AND (e.seg_to IS NULL OR e.seg_to > {d})"
+    labour = f"CASE WHEN e.able AND {_labour_sql(q, labour_bands(prefix, as_of), as_of)} THEN 1 ELSE 0 END"
+    hh = (f"SELECT e.household_id AS h, {pick}({key}) AS g, COUNT(*) AS n, MAX({labour}) AS lab, "
+          f"MAX(CASE WHEN e.slots <> 0 THEN 1 ELSE 0 END) AS emp, SUM(CASE WHEN e.slots <> 0 THEN 1 ELSE 0 END) AS ne, CAST(SUM(e.slots) AS BIGINT) AS ks "
+          f"FROM {segment} e WHERE {_range(q, column, prefix)} AND {on_day} GROUP BY e.household_id")
+    mask = 2 ** KIND_SLOT_BITS - 1  # a household has fewer members employed in one kind
+    kinds = ", ".join(f"SUM((hh.ks >> {KIND_SLOT_BITS * i}) & {mask})" for i in range(len(EMPLOYMENT_KINDS)))
     kinds_w = ", ".join(q.p(k) for k in WELFARE_KINDS)
     covered = (f"SELECT w.household_id FROM {welfare} w WHERE w.kind IN ({kinds_w}) AND w.started_on <= {d} "
                f"AND (w.ended_on IS NULL OR w.ended_on >= {d})")
     monitored = (f"SELECT mc.household_id FROM {case} mc WHERE mc.included_on IS NOT NULL AND mc.included_on <= {d} "
                  f"AND (mc.eliminated_on IS NULL OR mc.eliminated_on > {d})")
     by_category = ", ".join(f"SUM(CASE WHEN hh.h IN ({monitored} AND mc.category = {q.p(c)}) THEN 1 ELSE 0 END)" for c in CATEGORIES)
-    sql = (f"SELECT hh.g, COUNT(*), SUM(hh.n), SUM(hh.lab), SUM(hh.lab * hh.emp), SUM(hh.ne), "
-           f"{', '.join(f'SUM(hh.k{n})' for n in range(len(KIND_COLUMNS)))}, "
+    sql = (f"SELECT {group}, COUNT(*), SUM(hh.n), SUM(hh.lab), SUM(hh.lab * hh.emp), SUM(hh.ne), {kinds}, "
            f"SUM(CASE WHEN hh.h IN ({covered}) THEN 1 ELSE 0 END), SUM(CASE WHEN hh.h IN ({monitored}) THEN 1 ELSE 0 END), {by_category}, "
            "COUNT(i.household_id), SUM(i.wage_fen + i.business_fen + i.property_fen + i.transfer_fen - i.costs_fen), SUM(i.persons) "
-           f"FROM ({hh}) hh LEFT JOIN {income} i ON i.household_id = hh.h AND i.year = {q.p(income_year)} GROUP BY hh.g")
+           f"FROM ({hh}) hh LEFT JOIN {income} i ON i.household_id = hh.h AND i.year = {q.p(income_year)} GROUP BY {group}")
     return sql, q.values
 
 
@@ -280,17 +247,14 @@ def _finish(row: dict) -> dict:
 
 
 def _fill(row: dict, values) -> None:
-    """Fill `row` from a row of the statement: counts, packed kinds, welfare, monitoring (all, by category), income."""
-    n_kinds, n_cat = len(KIND_COLUMNS), len(CATEGORIES)
+    """Fill `row` from a row of the statement: counts, kinds, welfare, monitoring (all, by category), income."""
+    n_kinds, n_cat = len(EMPLOYMENT_KINDS), len(CATEGORIES)
     values = [int(v or 0) for v in values]  # PostgreSQL sums bigint as numeric
     households, persons, labour, labour_employed, employed, *rest = values
     row.update(households=households, persons=persons, labour_households=labour, labour_households_employed=labour_employed,
                employed_persons=employed)
-    packed, rest = rest[:n_kinds], rest[n_kinds:]
-    for ks, value in zip(KIND_COLUMNS, packed, strict=True):
-        for k in ks:
-            row["employed_by_kind"][k] = value % KIND_SHIFT
-            value //= KIND_SHIFT
+    row["employed_by_kind"].update(zip(EMPLOYMENT_KINDS, rest[:n_kinds], strict=True))
+    rest = rest[n_kinds:]
     row["welfare_households"], row["monitored_households"] = rest[0], rest[1]
     row["monitored_by_category"].update(zip(CATEGORIES, rest[2:2 + n_cat], strict=True))
     row["income_households"], row["income_net_fen"], row["income_persons"] = rest[2 + n_cat:]
@@ -310,6 +274,7 @@ def relocation_metrics(*, actor, as_of: dt.date, scope: str | None = None, by: s
     require_perm(actor, Perm.RELOCATION_VIEW)
     _check(as_of, by, income_year)
     prefix, _scope_name = metrics_scope(actor, scope)
+    metric_facts_sync()
     year = income_year if income_year is not None else as_of.year - 1
     data: dict = {}
     for g, *values in _rows(*_statement(prefix=prefix, as_of=as_of, by=by, income_year=year)):
