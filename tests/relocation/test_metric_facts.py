@@ -53,8 +53,13 @@ def test_slots_hold_one_kind_each():
 
 # --- triggers and rebuild --------------------------------------------------------------------------------------------
 
+def _day(number):
+    return None if number is None else D(number // 10000, number // 100 % 100, number % 100)
+
+
 def _facts(person) -> list[tuple]:
-    return list(MetricSegment.objects.filter(person_id=person.pk).order_by("seg_from").values_list("seg_from", "seg_to", "slots", "able"))
+    rows = MetricSegment.objects.filter(person_id=person.pk).order_by("seg_from").values_list("seg_from", "seg_to", "slots", "able")
+    return [(_day(start), _day(end), slots, able) for start, end, slots, able in rows]
 
 
 def _queued() -> set[int]:
@@ -78,7 +83,7 @@ def test_orm_writes_queue_the_person_and_sync_rebuilds_their_facts():
     head.save()
     mf.metric_facts_sync()
     assert _facts(head) == [(D(2019, 6, 1), None, 0, True)]
-    assert MetricSegment.objects.get(person_id=head.pk).birth_date == D(1981, 1, 1)
+    assert MetricSegment.objects.get(person_id=head.pk).birth_day == 19810101
 
 
 @pytest.mark.django_db

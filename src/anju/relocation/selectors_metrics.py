@@ -36,7 +36,7 @@ from anju.core.exceptions import ValidationFailed
 from anju.core.models import PolicyVersion
 from anju.core.policy import policy_value
 from anju.divisions.models import Division, Level
-from anju.relocation.models import KIND_SLOT_BITS, Employment, Income, LabourCapacity, MetricSegment, MonitoringCase, Site, Welfare
+from anju.relocation.models import KIND_SLOT_BITS, Employment, Income, LabourCapacity, MetricSegment, MonitoringCase, Site, Welfare, day_number
 from anju.relocation.services.metric_facts import metric_facts_sync
 
 BY_SITE, BY_TOWNSHIP, BY_COUNTY, BY_CITY = "site", "township", "county", "city"
@@ -163,7 +163,7 @@ def _labour_sql(q: _Sql, bands, as_of: dt.date) -> str:
     """A condition: the person of fact row `e` is of labour age on as_of under the band of their division — born on or
     before as_of − min years and after as_of − (max + 1) years, a range test on the birth date."""
     def band(low, high):
-        return f"e.birth_date <= {q.p(years_before(as_of, low))} AND e.birth_date > {q.p(years_before(as_of, high + 1))}"
+        return f"e.birth_day <= {q.p(day_number(years_before(as_of, low)))} AND e.birth_day > {q.p(day_number(years_before(as_of, high + 1)))}"
 
     *narrower, (_scope, low, high) = bands
     if not narrower:
@@ -178,7 +178,7 @@ def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tup
     q = _Sql()
     segment, welfare, income, case = (MetricSegment._meta.db_table, Welfare._meta.db_table, Income._meta.db_table,
                                       MonitoringCase._meta.db_table)
-    d = q.p(as_of)
+    d, day = q.p(as_of), q.p(day_number(as_of))
     # A household's group: by site the highest site its members of the day are placed at (0: none); by division the lowest
     # code, cut to the group's prefix outside (the prefix of the lowest code is the lowest prefix).
     key, pick = ("COALESCE(e.site_id, 0)", "MAX") if by == BY_SITE else ("e.division_code", "MIN")
@@ -186,7 +186,7 @@ def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tup
     # A wide scope (a city) reads most facts: the covering index in household order (no sort for the GROUP BY) beats a
     # division range; `+column` keeps SQLite off the range.
     column = "+e.division_code" if len(prefix) < 6 and connection.vendor == "sqlite" else "e.division_code"
-    on_day = f"e.seg_from <= {d} AND (e.seg_to IS NULL OR e.seg_to > {d})"
+    on_day = f"e.seg_from <= {day} AND (e.seg_to IS NULL OR e.seg_to > {day})"
     labour = f"CASE WHEN e.able AND {_labour_sql(q, labour_bands(prefix, as_of), as_of)} THEN 1 ELSE 0 END"
     hh = (f"SELECT e.household_id AS h, {pick}({key}) AS g, COUNT(*) AS n, MAX({labour}) AS lab, "
           f"MAX(CASE WHEN e.slots <> 0 THEN 1 ELSE 0 END) AS emp, SUM(CASE WHEN e.slots <> 0 THEN 1 ELSE 0 END) AS ne, CAST(SUM(e.slots) AS BIGINT) AS ks "
@@ -207,13 +207,15 @@ def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tup
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
-    """Run the read. PostgreSQL's JIT would compile the statement (its cost passes jit_above_cost) for longer than it runs."""
+    """Run the read. On PostgreSQL without JIT (it would compile the statement for longer than it runs) and with 16 MB of
+    work memory, so the per-household sort of a city's facts stays in memory (the default 4 MB spills it to disk)."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL jit = off")
+        cur.execute("SET LOCAL work_mem = '16MB'")
         cur.execute(sql, params)
         return cur.fetchall()
 

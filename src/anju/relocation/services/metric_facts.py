@@ -21,14 +21,14 @@ from django.db.models import Max
 
 from anju.core.bulk import bulk_insert
 from anju.registry.models import Enrolment, EnrolmentStatus, Program, Status
-from anju.relocation.models import KIND_SLOT_BITS, Employment, LabourCapacity, MetricDirty, MetricSegment
+from anju.relocation.models import KIND_SLOT_BITS, Employment, LabourCapacity, MetricDirty, MetricSegment, day_number
 
 NOT_LABOUR = (LabourCapacity.Capacity.NONE, LabourCapacity.Capacity.STUDENT)
 SLOTS = {kind: 1 << (KIND_SLOT_BITS * i) for i, kind in enumerate(Employment.Kind.values)}
 CHUNK = 500  # persons per read (SQLite's bound parameters)
 FULL_REBUILD = 20_000  # queued persons from which every row is rebuilt in one pass instead of person by person
 _LOCK_KEY = 0x616E6A75  # 'anju': the PostgreSQL advisory lock serialising rebuilds
-COLUMNS = ["person_id", "enrolment_id", "household_id", "site_id", "division_code", "birth_date", "able", "seg_from", "seg_to", "slots"]
+COLUMNS = ["person_id", "enrolment_id", "household_id", "site_id", "division_code", "birth_day", "able", "seg_from", "seg_to", "slots"]
 
 
 def segments(periods: Iterable[tuple[dt.date, dt.date | None]], spells: Iterable[tuple[str, dt.date, dt.date | None]]
@@ -70,14 +70,18 @@ def _rows(person_ids: list[int] | None) -> list[tuple]:
     """The facts of `person_ids` (None: every relocated person), as tuples in COLUMNS order. Each source is read whole, not
     through a server-side cursor, whose fast-start plans PostgreSQL may pick as nested loops over freshly loaded tables."""
     enrolments = Enrolment.objects.filter(program=Program.RELOCATION)
-    statuses = EnrolmentStatus.objects.filter(status=Status.ACTIVE, enrolment__program=Program.RELOCATION)
+    statuses = EnrolmentStatus.objects.filter(status=Status.ACTIVE)
     capacities = LabourCapacity.objects.filter(capacity__in=NOT_LABOUR)
     employments = Employment.objects.all()
     if person_ids is not None:
         enrolments = enrolments.filter(person_id__in=person_ids)
-        statuses = statuses.filter(enrolment__person_id__in=person_ids)
         capacities = capacities.filter(person_id__in=person_ids)
         employments = employments.filter(person_id__in=person_ids)
+    enrolled = list(enrolments.values_list("id", "person_id", "household_id", "site_id", "division_code", "person__birth_date"))
+    if person_ids is None:
+        statuses = statuses.filter(enrolment__program=Program.RELOCATION)
+    else:  # by the enrolments' ids: an index probe each, where a join on the person would read every period
+        statuses = statuses.filter(enrolment_id__in=[e[0] for e in enrolled])
     periods = defaultdict(list)
     for enrolment_id, start, end in statuses.values_list("enrolment_id", "valid_from", "valid_to"):
         periods[enrolment_id].append((start, end))
@@ -86,11 +90,10 @@ def _rows(person_ids: list[int] | None) -> list[tuple]:
     for person_id, kind, start, end in employments.values_list("person_id", "kind", "started_on", "ended_on"):
         spells[person_id].append((kind, start, end))
     rows = []
-    for eid, pid, hid, sid, division, birth in enrolments.values_list("id", "person_id", "household_id", "site_id", "division_code",
-                                                                       "person__birth_date"):
-        able = pid not in not_able
+    for eid, pid, hid, sid, division, birth in enrolled:
+        able, birth_day = pid not in not_able, day_number(birth)
         for start, end, slots in segments(periods.get(eid, ()), spells.get(pid, ())):
-            rows.append((pid, eid, hid, sid, division, birth, able, start, end, slots))
+            rows.append((pid, eid, hid, sid, division, birth_day, able, day_number(start), day_number(end), slots))
     return rows
 
 
