@@ -15,7 +15,7 @@ from anju.relocation import selectors_metrics as sm
 from anju.relocation.models import Employment, LabourCapacity, MetricDirty, MetricSegment
 from anju.relocation.services import metric_facts as mf
 from tests.registry.factories import make_household
-from tests.relocation.factories import make_capacity, make_employment, make_relocated_household, members_of
+from tests.relocation.factories import OTHER_VILLAGE, make_capacity, make_employment, make_relocated_household, members_of
 
 D = dt.date
 COUNTY, WORKSHOP, FLEXIBLE = mf.SLOTS["county"], mf.SLOTS["workshop"], mf.SLOTS["flexible"]
@@ -128,3 +128,17 @@ def test_full_rebuild_equals_the_incremental_one(monkeypatch):
     assert mf.metric_facts_sync() == 1
     assert sorted(MetricSegment.objects.values_list(*columns)) == incremental
     assert Enrolment.objects.filter(program=Program.RELOCATION).count() == len({r[0] for r in incremental})
+
+
+@pytest.mark.django_db
+def test_a_scope_holding_every_fact_reads_without_the_division_range(make_user, other_city):
+    make_relocated_household()
+    mf.metric_facts_sync()
+    assert sm._holds_every_fact("4299") and sm._holds_every_fact("429921") and not sm._holds_every_fact("429922")
+    assert "division_code >=" not in sm._statement(prefix="4299", as_of=D(2026, 6, 30), by="county", income_year=2025)[0]
+    make_relocated_household(village=OTHER_VILLAGE)  # another city's household: the city's read must leave it out
+    mf.metric_facts_sync()
+    assert not sm._holds_every_fact("4299")
+    assert "division_code >=" in sm._statement(prefix="4299", as_of=D(2026, 6, 30), by="county", income_year=2025)[0]
+    total = sm.metrics_total(sm.relocation_metrics(actor=make_user("city_clerk", "4299"), as_of=D(2026, 6, 30)))
+    assert (total["households"], total["persons"]) == (1, 3)

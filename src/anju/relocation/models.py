@@ -742,6 +742,7 @@ class MetricSegment(models.Model):
             models.Index(fields=["household_id", "seg_from", "seg_to", "slots", "birth_day", "able", "division_code", "site_id"],
                          name="metric_segment_cover"),
             models.Index(fields=["person_id"], name="metric_segment_person"),
+            models.Index(fields=["division_code"], name="metric_segment_division"),
         ]
 
     def __str__(self) -> str:

@@ -172,6 +172,13 @@ def _labour_sql(q: _Sql, bands, as_of: dt.date) -> str:
     return f"(CASE {whens} ELSE CASE WHEN {band(low, high)} THEN 1 ELSE 0 END END) = 1"
 
 
+def _holds_every_fact(prefix: str) -> bool:
+    """Whether every metric fact lies in the divisions under `prefix` (the lowest and highest codes, two index probes)."""
+    codes = MetricSegment.objects.values_list("division_code", flat=True)
+    low, high = codes.order_by("division_code").first(), codes.order_by("-division_code").first()
+    return low is None or (low >= prefix and high < prefix + ":")
+
+
 def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tuple[str, dict]:
     """One read: per household from the metric facts (population members on the day, labour, employment kinds packed in
     slots), then per group with welfare, income and monitoring joined at household level."""
@@ -184,13 +191,14 @@ def _statement(*, prefix: str, as_of: dt.date, by: str, income_year: int) -> tup
     key, pick = ("COALESCE(e.site_id, 0)", "MAX") if by == BY_SITE else ("e.division_code", "MIN")
     group = "hh.g" if by == BY_SITE else f"SUBSTR(hh.g, 1, {PREFIX_LENGTHS[by]})"
     # A wide scope (a city) reads most facts: the covering index in household order (no sort for the GROUP BY) beats a
-    # division range; `+column` keeps SQLite off the range.
+    # division range; `+column` keeps SQLite off the range, and a scope holding every fact needs no range at all.
     column = "+e.division_code" if len(prefix) < 6 and connection.vendor == "sqlite" else "e.division_code"
+    in_scope = "" if _holds_every_fact(prefix) else f"{_range(q, column, prefix)} AND "
     on_day = f"e.seg_from <= {day} AND (e.seg_to IS NULL OR e.seg_to > {day})"
     labour = f"CASE WHEN e.able AND {_labour_sql(q, labour_bands(prefix, as_of), as_of)} THEN 1 ELSE 0 END"
     hh = (f"SELECT e.household_id AS h, {pick}({key}) AS g, COUNT(*) AS n, MAX({labour}) AS lab, "
           f"MAX(CASE WHEN e.slots <> 0 THEN 1 ELSE 0 END) AS emp, SUM(CASE WHEN e.slots <> 0 THEN 1 ELSE 0 END) AS ne, CAST(SUM(e.slots) AS BIGINT) AS ks "
-          f"FROM {segment} e WHERE {_range(q, column, prefix)} AND {on_day} GROUP BY e.household_id")
+          f"FROM {segment} e WHERE {in_scope}{on_day} GROUP BY e.household_id")
     mask = 2 ** KIND_SLOT_BITS - 1  # a household has fewer members employed in one kind
     kinds = ", ".join(f"SUM((hh.ks >> {KIND_SLOT_BITS * i}) & {mask})" for i in range(len(EMPLOYMENT_KINDS)))
     kinds_w = ", ".join(q.p(k) for k in WELFARE_KINDS)

@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
                 ('slots', models.BigIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['household_id', 'seg_from', 'seg_to', 'slots', 'birth_day', 'able', 'division_code', 'site_id'], name='metric_segment_cover'), models.Index(fields=['person_id'], name='metric_segment_person')],
+                'indexes': [models.Index(fields=['household_id', 'seg_from', 'seg_to', 'slots', 'birth_day', 'able', 'division_code', 'site_id'], name='metric_segment_cover'), models.Index(fields=['person_id'], name='metric_segment_person'), models.Index(fields=['division_code'], name='metric_segment_division')],
             },
         ),
         migrations.RunPython(lambda apps, se: install(se.connection), lambda apps, se: remove(se.connection)),
