@@ -36,7 +36,8 @@ from anju.core.exceptions import ValidationFailed
 from anju.core.models import PolicyVersion
 from anju.core.policy import policy_value
 from anju.divisions.models import Division, Level
-from anju.relocation.models import KIND_SLOT_BITS, Employment, Income, LabourCapacity, MetricSegment, MonitoringCase, Site, Welfare, day_number
+from anju.relocation.models import KIND_SLOT_BITS, Employment, Income, MetricSegment, MonitoringCase, Site, Welfare, day_number
+from anju.relocation.selectors_support import NOT_LABOUR_CAPACITIES
 from anju.relocation.services.metric_facts import metric_facts_sync
 
 BY_SITE, BY_TOWNSHIP, BY_COUNTY, BY_CITY = "site", "township", "county", "city"
@@ -47,7 +48,7 @@ PREFIX_LENGTHS = {BY_TOWNSHIP: 9, BY_COUNTY: 6, BY_CITY: 4}
 LEVELS = {BY_TOWNSHIP: Level.TOWNSHIP, BY_COUNTY: Level.COUNTY, BY_CITY: Level.CITY}
 NO_SITE_NAME = gettext_lazy("未安置到点")
 LABOUR_AGE_KEY = "relocation.labour_age"
-NOT_LABOUR = (LabourCapacity.Capacity.NONE, LabourCapacity.Capacity.STUDENT)
+NOT_LABOUR = NOT_LABOUR_CAPACITIES
 WELFARE_KINDS = (Welfare.Kind.DIBAO, Welfare.Kind.TEKUN)
 EMPLOYMENT_KINDS = list(Employment.Kind.values)
 CATEGORIES = list(MonitoringCase.Category.values)

@@ -22,8 +22,8 @@ from django.db.models import Max
 from anju.core.bulk import bulk_insert
 from anju.registry.models import Enrolment, EnrolmentStatus, Program, Status
 from anju.relocation.models import KIND_SLOT_BITS, Employment, LabourCapacity, MetricDirty, MetricSegment, day_number
+from anju.relocation.selectors_support import NOT_LABOUR_CAPACITIES
 
-NOT_LABOUR = (LabourCapacity.Capacity.NONE, LabourCapacity.Capacity.STUDENT)
 SLOTS = {kind: 1 << (KIND_SLOT_BITS * i) for i, kind in enumerate(Employment.Kind.values)}
 CHUNK = 500  # persons per read (SQLite's bound parameters)
 FULL_REBUILD = 20_000  # queued persons from which every row is rebuilt in one pass instead of person by person
@@ -71,7 +71,7 @@ def _rows(person_ids: list[int] | None) -> list[tuple]:
     through a server-side cursor, whose fast-start plans PostgreSQL may pick as nested loops over freshly loaded tables."""
     enrolments = Enrolment.objects.filter(program=Program.RELOCATION)
     statuses = EnrolmentStatus.objects.filter(status=Status.ACTIVE)
-    capacities = LabourCapacity.objects.filter(capacity__in=NOT_LABOUR)
+    capacities = LabourCapacity.objects.filter(capacity__in=NOT_LABOUR_CAPACITIES)
     employments = Employment.objects.all()
     if person_ids is not None:
         enrolments = enrolments.filter(person_id__in=person_ids)
